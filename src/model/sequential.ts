@@ -32,6 +32,7 @@ import { layerFromConfig } from '../layers/registry.js';
 import { getLoss } from '../losses/index.js';
 import type { LogitsLoss, Loss, LossResult } from '../losses/index.js';
 import { getOptimizer, type Optimizer } from '../optim/index.js';
+import { applyValidatedGradients } from '../optim/optimizer.js';
 import { allocate, checkDType, type DType } from '../tensor/alloc.js';
 import { Tensor, assertFinite, describe, firstNonFinite, formatShape, sizeOf, toTensor, type TensorLike } from '../tensor/tensor.js';
 import type { Callback, Logs, TrainingModel } from './callbacks.js';
@@ -120,6 +121,8 @@ export class Sequential implements TrainingModel {
   private compiled: Compiled | undefined;
   /** The input shape the model was built for, batch axis first (null unless fixed). */
   private builtInputShape: Shape | undefined;
+  /** The layers' live weight and gradient tensors, listed on the first training step. */
+  private liveTensors: { params: Tensor[]; grads: Tensor[] } | undefined;
 
   constructor(layers: Layer[] = [], options: SequentialOptions = {}) {
     const opts = checkOptions(options, ['name', 'dtype'], 'Sequential');
@@ -413,14 +416,16 @@ export class Sequential implements TrainingModel {
         const xb = shuffle ? (xBuffer.t = gatherRows(xs, indices, 0, indices.length, xBuffer.t)) : sliceRows(xs, start, start + indices.length);
         const yb = shuffle ? (yBuffer.t = gatherRows(ys, indices, 0, indices.length, yBuffer.t)) : sliceRows(ys, start, start + indices.length);
         for (const cb of callbacks) cb.onBatchBegin?.(b, { batch: b, size: indices.length });
-        const figures = this.trainStep(xb, yb, compiled, `at epoch ${epoch + 1}, batch ${b + 1}`);
+        const figures = this.trainStep(xb, yb, compiled, epoch + 1, b + 1);
         lossSum += figures.loss * indices.length;
         seen += indices.length;
         correct += figures.correct;
         counted += figures.counted;
-        const running: [string, number][] = [['loss', lossSum / seen]];
-        if (metricName) running.push([metricName, correct / counted]);
-        bar?.update(b + 1, running);
+        if (bar) {
+          const running: [string, number][] = [['loss', lossSum / seen]];
+          if (metricName) running.push([metricName, correct / counted]);
+          bar.update(b + 1, running);
+        }
         if (callbacks.length > 0) {
           const batchLogs: Logs = { batch: b, size: indices.length, loss: figures.loss };
           if (metricName) batchLogs[metricName] = figures.correct / figures.counted;
@@ -450,7 +455,7 @@ export class Sequential implements TrainingModel {
     const xs = this.readInput(x, 'x');
     const ys = this.readTargets(y, xs, 'y');
     this.checkStatefulBatch(xs.shape[0], 'trainOnBatch', 'x');
-    return this.trainStep(xs, ys, compiled, 'in trainOnBatch').loss;
+    return this.trainStep(xs, ys, compiled, 0, 0).loss;
   }
 
   /**
@@ -549,29 +554,38 @@ export class Sequential implements TrainingModel {
     for (let i = this.layerList.length - 2; i >= 0; i--) grad = this.layerList[i].backward(grad);
   }
 
-  private trainStep(x: Tensor, y: Tensor, compiled: Compiled, where: string): BatchFigures {
+  /** One update on a checked batch; `epoch` and `batch` (from 1, or 0 for trainOnBatch) only name it in errors. */
+  private trainStep(x: Tensor, y: Tensor, compiled: Compiled, epoch: number, batch: number): BatchFigures {
     const yPred = this.forward(x, true);
     const metric = compiled.accuracy ? countCorrect(compiled.accuracy, yPred, y) : { correct: 0, total: 0 };
     const result = this.computeLoss(yPred, y, compiled);
     // The loss and every gradient are checked before the update, so a NaN or an overflow never
     // reaches the weights (in float32 a finite loss can still have an infinite gradient).
-    const stop = (what: string): Error => new Error(`fit: ${what} ${where}; training stopped before that batch's update, so the weights are those after the previous batch (lower the learning rate, or check the data for extreme values)`);
-    if (!Number.isFinite(result.loss)) throw stop(`the loss became ${result.loss}`);
+    if (!Number.isFinite(result.loss)) throw trainingStopped(`the loss became ${result.loss}`, epoch, batch);
     const badOutputGradient = firstNonFinite(result.grad.data);
-    if (badOutputGradient >= 0) throw stop(`the loss gradient became ${result.grad.data[badOutputGradient]}`);
+    if (badOutputGradient >= 0) throw trainingStopped(`the loss gradient became ${result.grad.data[badOutputGradient]}`, epoch, batch);
     try {
       this.backward(result);
     } catch (error) {
       // A layer refuses a non-finite upstream gradient: an overflow between the layers.
-      throw Object.assign(stop(`backpropagation failed (${(error as Error).message})`), { cause: error });
+      throw Object.assign(trainingStopped(`backpropagation failed (${(error as Error).message})`, epoch, batch), { cause: error });
     }
-    const grads = this.layerList.flatMap((l) => l.getGradients());
+    const { params, grads } = this.parametersAndGradients();
     for (let i = 0; i < grads.length; i++) {
       const at = firstNonFinite(grads[i].data);
-      if (at >= 0) throw stop(`the gradient of ${this.weightNames[i]} became ${grads[i].data[at]}`);
+      if (at >= 0) throw trainingStopped(`the gradient of ${this.weightNames[i]} became ${grads[i].data[at]}`, epoch, batch);
     }
-    compiled.optimizer.applyGradients(this.trainableWeights, grads);
+    // Every gradient is finite and shaped like its weight (the layers made them): no re-validation.
+    compiled.optimizer[applyValidatedGradients](params, grads);
     return { loss: result.loss, correct: metric.correct, counted: metric.total };
+  }
+
+  /** The live weight and gradient tensors of every layer, in getWeights() order: fixed once built, so listed once. */
+  private parametersAndGradients(): { params: Tensor[]; grads: Tensor[] } {
+    if (this.liveTensors === undefined) {
+      this.liveTensors = { params: this.trainableWeights, grads: this.layerList.flatMap((l) => l.getGradients()) };
+    }
+    return this.liveTensors;
   }
 
   private evaluateTensors(x: Tensor, y: Tensor, batchSize: number, compiled: Compiled): BatchFigures {
@@ -694,4 +708,10 @@ export class Sequential implements TrainingModel {
       throw new Error(`Sequential ${this.name}.${where}: the model is not built yet; give the first layer inputShape or batchInputShape, or call fit / predict first`);
     }
   }
+}
+
+/** The error of a training step stopped by a non-finite loss or gradient (epoch and batch from 1; 0: trainOnBatch). */
+function trainingStopped(what: string, epoch: number, batch: number): Error {
+  const where = epoch === 0 ? 'in trainOnBatch' : `at epoch ${epoch}, batch ${batch}`;
+  return new Error(`fit: ${what} ${where}; training stopped before that batch's update, so the weights are those after the previous batch (lower the learning rate, or check the data for extreme values)`);
 }

@@ -54,16 +54,31 @@ export class Adam extends Optimizer {
   }
 
   protected update(w: TypedArray, g: TypedArray, slots: TypedArray[], scale: number, limit: number, t: number): void {
-    const [m, v] = slots; // first and second moment estimates, shaped like w
+    const m = slots[0]; // first moment estimate, shaped like w
+    const v = slots[1]; // second moment estimate
     const b1 = this.beta1;
     const b2 = this.beta2;
     const eps = this.epsilon;
     const lrT = (this.learningRate * Math.sqrt(1 - Math.pow(b2, t))) / (1 - Math.pow(b1, t)); // lr_t = lr·sqrt(1-β2^t)/(1-β1^t)
+    const c1 = 1 - b1;
+    const c2 = 1 - b2;
     // Keras 2 Adam: m ← β1 m + (1-β1) g;  v ← β2 v + (1-β2) g²;  w ← w - lr_t m / (sqrt(v) + ε)
+    if (scale === 1 && limit === Infinity) {
+      // No clipping (the usual case): the same arithmetic without clipElement in the hot loop.
+      for (let j = 0; j < w.length; j++) {
+        const gj = g[j];
+        const mj = b1 * m[j] + c1 * gj;
+        const vj = b2 * v[j] + c2 * gj * gj;
+        m[j] = mj;
+        v[j] = vj;
+        w[j] -= (lrT * mj) / (Math.sqrt(vj) + eps);
+      }
+      return;
+    }
     for (let j = 0; j < w.length; j++) {
       const gj = clipElement(scale * g[j], limit);
-      const mj = b1 * m[j] + (1 - b1) * gj;
-      const vj = b2 * v[j] + (1 - b2) * gj * gj;
+      const mj = b1 * m[j] + c1 * gj;
+      const vj = b2 * v[j] + c2 * gj * gj;
       m[j] = mj;
       v[j] = vj;
       w[j] -= (lrT * mj) / (Math.sqrt(vj) + eps);

@@ -9,6 +9,10 @@
  *
  * A call that fails validation changes nothing: every shape, length and value is checked before
  * the first slot is created or the first weight is written.
+ *
+ * The model's training step calls `applyValidatedGradients` (keyed by a symbol that src/index.ts
+ * does not export): it has already checked every gradient for NaN / Infinity, and its parameter
+ * list is fixed once the model is built, so the per-step re-validation is skipped there.
  */
 import type { TypedArray } from '../tensor/alloc.js';
 import { Tensor, assertFinite, describe, formatShape, toTensor, zeros } from '../tensor/tensor.js';
@@ -16,6 +20,13 @@ import { checkNonNegativeNumber } from '../common/options.js';
 import { normScale, valueLimit, type Clipping } from './clip.js';
 
 export type OptimizerName = 'SGD' | 'Adam' | 'RMSprop';
+
+/**
+ * The key of the optimizer's unchecked update, for the model's training step only (not exported
+ * from src/index.ts). The caller guarantees what `applyGradients` would check: one finite
+ * gradient per parameter, each shaped like it, and the same parameter list at every call.
+ */
+export const applyValidatedGradients: unique symbol = Symbol('applyValidatedGradients');
 
 export interface OptimizerState {
   /** Updates applied so far (Adam's t). */
@@ -32,6 +43,8 @@ export abstract class Optimizer {
   private iterationCount = 0;
   /** slots[i][k]: slot k of parameter i, shaped and typed like it; undefined until the first update. */
   private slots: Tensor[][] | undefined;
+  /** slotData[i][k] = slots[i][k].data, kept so an update maps nothing; undefined when stale. */
+  private slotData: TypedArray[][] | undefined;
 
   protected constructor(learningRate: number, clipping: Clipping) {
     this.lr = learningRate;
@@ -66,8 +79,24 @@ export abstract class Optimizer {
 
   /** One update, in place: params[i] moves along -grads[i]. Grads are not modified. */
   applyGradients(params: Tensor[], grads: Tensor[]): void {
-    const where = `${this.className}.applyGradients`;
-    this.validate(params, grads, where);
+    this.validate(params, grads, `${this.className}.applyGradients`);
+    this[applyValidatedGradients](params, grads);
+  }
+
+  /** applyGradients without its checks (see the symbol's comment): the model's per-step path. */
+  [applyValidatedGradients](params: Tensor[], grads: Tensor[]): void {
+    const slotData = this.slotData ?? this.prepareSlots(params);
+    const t = ++this.iterationCount;
+    // Unset clipping is a scale of exactly 1 and a limit of Infinity; update() then runs its plain loop.
+    const limit = valueLimit(this.clipValue);
+    for (let i = 0; i < params.length; i++) {
+      const g = grads[i].data;
+      this.update(params[i].data, g, slotData[i], normScale(g, this.clipNorm), limit, t);
+    }
+  }
+
+  /** Create the slots on the first update (zeros shaped like each parameter), or bring restored ones to the parameters' dtypes. */
+  private prepareSlots(params: Tensor[]): TypedArray[][] {
     if (this.slots === undefined) {
       this.slots = params.map((p) => this.slotNames.map(() => zeros(p.shape, p.dtype)));
     } else {
@@ -79,12 +108,8 @@ export abstract class Optimizer {
         }
       }
     }
-    const t = ++this.iterationCount;
-    const limit = valueLimit(this.clipValue);
-    for (let i = 0; i < params.length; i++) {
-      const g = grads[i].data;
-      this.update(params[i].data, g, this.slots[i].map((s) => s.data), normScale(g, this.clipNorm), limit, t);
-    }
+    this.slotData = this.slots.map((paramSlots) => paramSlots.map((s) => s.data));
+    return this.slotData;
   }
 
   private validate(params: Tensor[], grads: Tensor[], where: string): void {
@@ -108,6 +133,8 @@ export abstract class Optimizer {
       if (slot !== undefined && !sameShape(p.shape, slot.shape)) {
         throw new RangeError(`${where}: params[${i}]: expected shape ${formatShape(slot.shape)} (the shape its optimizer slots were created for), got ${formatShape(p.shape)}`);
       }
+      // Slots in another dtype than their parameter (restored by setState) are converted on the next update.
+      if (slot !== undefined && slot.dtype !== p.dtype) this.slotData = undefined;
       assertFinite(g, `${where}: grads[${i}]`);
     }
   }
@@ -153,6 +180,7 @@ export abstract class Optimizer {
     });
     this.iterationCount = iterations;
     this.slots = copies.length === 0 ? undefined : copies;
+    this.slotData = undefined;
   }
 }
 
