@@ -24,7 +24,24 @@ import { initialize, resolveInitializer, type InitializerName } from '../tensor/
 import { Tensor, assertFinite, formatShape, toTensor } from '../tensor/tensor.js';
 import { checkBoolean, checkOptions, checkPositiveInteger } from '../common/options.js';
 import { resolveActivation } from './activations.js';
-import { BASE_LAYER_OPTION_KEYS, Layer, type BaseLayerOptions, type ForwardOptions, type LayerConfig, type Shape } from './layer.js';
+import { BASE_LAYER_OPTION_KEYS, Layer, backwardTrusted, forwardTrusted, type BaseLayerOptions, type ForwardOptions, type LayerConfig, type Shape } from './layer.js';
+
+/** The key of Dense's unchecked backwardFromLogits, for the model's fused losses (as layer.ts' backwardTrusted). */
+export const backwardFromLogitsTrusted: unique symbol = Symbol('backwardFromLogitsTrusted');
+
+/** Dense's per-shape buffers: z and y of the last forward, dz and dx of the last backward. */
+interface DenseBuffers {
+  logits: Tensor; //      [..., U]  z = x·W + b
+  output: Tensor; //      [..., U]  y = act(z)
+  dLogits: TypedArray; // [N, U]    dL/dz
+  dx: Tensor; //          [..., I]  dL/dx, shaped like the input
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let axis = 0; axis < a.length; axis++) if (a[axis] !== b[axis]) return false;
+  return true;
+}
 
 export type DenseActivation = 'linear' | 'sigmoid' | 'hardSigmoid' | 'tanh' | 'relu' | 'softmax';
 const DENSE_ACTIVATIONS: readonly DenseActivation[] = ['linear', 'sigmoid', 'hardSigmoid', 'tanh', 'relu', 'softmax'];
@@ -57,9 +74,8 @@ export class Dense extends Layer {
 
   // Kept by forward for backward.
   private input: Tensor | undefined; // [..., I] the input of the last forward
-  private logits: TypedArray | undefined; // [N, U] z = x·W + b
-  private output: TypedArray | undefined; // [N, U] y = act(z)
-  private outputShape: number[] | undefined;
+  /** z, y, dz and dx for the last input shape; reused while it repeats. */
+  private buffers: DenseBuffers | undefined;
 
   constructor(options: DenseOptions) {
     const opts = checkOptions(options, DENSE_OPTION_KEYS, 'Dense');
@@ -113,70 +129,79 @@ export class Dense extends Layer {
     return this.dBias ? [this.dKernel!, this.dBias] : [this.dKernel!];
   }
 
-  /** y = act(x·W + b) over the last axis of x ([N, I] or [B, T, I]). */
+  /** y = act(x·W + b) over the last axis of x ([N, I] or [B, T, I]). A new tensor. */
   forward(xLike: Tensor, _options: ForwardOptions = {}): Tensor {
     const x = toTensor(xLike, `Dense ${this.name}: input x`, this.dtype);
     if (x.rank < 2) {
       throw new RangeError(`Dense ${this.name}: input x must have rank 2 or more ([batch, features] or [batch, timeSteps, features]), got shape ${formatShape(x.shape)}`);
     }
     if (!this.built) this.build([null, ...x.shape.slice(1)]);
-    const inputDim = this.inputDim!;
-    if (x.shape[x.rank - 1] !== inputDim) {
-      throw new RangeError(`Dense ${this.name}: input x has ${x.shape[x.rank - 1]} features (shape ${formatShape(x.shape)}), expected ${inputDim}`);
+    if (x.shape[x.rank - 1] !== this.inputDim) {
+      throw new RangeError(`Dense ${this.name}: input x has ${x.shape[x.rank - 1]} features (shape ${formatShape(x.shape)}), expected ${this.inputDim}`);
     }
     assertFinite(x, `Dense ${this.name}: input x`);
+    return this[forwardTrusted](x).clone();
+  }
 
-    const rows = x.size / inputDim; // N
+  /** forward on a checked x; y in the layer's buffer (layer.ts, forwardTrusted). */
+  [forwardTrusted](x: Tensor): Tensor {
+    const inputDim = this.inputDim!; // I
     const units = this.units; // U
-    if (this.logits === undefined || this.logits.length !== rows * units) {
-      this.logits = allocate(this.dtype, rows * units); // [N, U]
-    }
-    const logits = this.logits;
-    const out = allocate(this.dtype, rows * units); // [N, U], a fresh tensor for the caller
+    const rows = x.size / inputDim; // N
+    const { logits, output } = this.buffersFor(x.shape);
+    const z = logits.data; // [N, U]
 
     // z = x·W        [N, I]·[I, U]
-    gemm(rows, units, inputDim, { data: x.data, offset: 0, ld: inputDim }, { data: this.kernel!.data, offset: 0, ld: units }, { data: logits, offset: 0, ld: units }, false);
+    gemm(rows, units, inputDim, { data: x.data, offset: 0, ld: inputDim }, { data: this.kernel!.data, offset: 0, ld: units }, { data: z, offset: 0, ld: units }, false);
     // z += b        (broadcast over rows)
     if (this.bias) {
       const b = this.bias.data;
-      for (let r = 0; r < rows; r++) for (let j = 0; j < units; j++) logits[r * units + j] += b[j];
+      for (let r = 0; r < rows; r++) for (let j = 0; j < units; j++) z[r * units + j] += b[j];
     }
     // y = act(z)
-    if (this.activation === 'softmax') softmaxRows(logits, out, rows, units);
-    else activate(this.activation, logits, out, 0, rows * units);
+    if (this.activation === 'softmax') softmaxRows(z, output.data, rows, units);
+    else activate(this.activation, z, output.data, 0, rows * units);
 
     this.input = x;
-    this.output = out;
-    this.outputShape = [...x.shape.slice(0, -1), units];
-    return new Tensor(out, this.outputShape);
+    return output;
   }
 
-  /** The pre-activation z = x·W + b of the last forward, shaped like the output. */
+  /** The pre-activation z = x·W + b of the last forward, shaped like the output (the layer's live buffer). */
   getLogits(): Tensor {
-    if (this.logits === undefined || this.outputShape === undefined) {
+    if (this.buffers === undefined) {
       throw new Error(`Dense ${this.name}.getLogits: call forward first`);
     }
-    return new Tensor(this.logits, this.outputShape);
+    return this.buffers.logits;
   }
 
-  /** dL/dx from dL/dy; fills dL/dW and dL/db. */
+  /** dL/dx from dL/dy; fills dL/dW and dL/db. A new tensor. */
   backward(dyLike: Tensor): Tensor {
     const dy = this.checkUpstream(dyLike, 'backward', 'dy');
-    const rows = dy.size / this.units;
-    const dLogits = allocate(this.dtype, dy.size); // [N, U] dz
-    // dz = dy ⊙ act'(z), with act' read from the kept output y (softmax: its Jacobian-vector product)
-    if (this.activation === 'softmax') softmaxRowsBackward(this.output!, dy.data, dLogits, rows, this.units);
-    else activationBackward(this.activation, this.output!, dy.data, dLogits, 0, dy.size);
-    return this.linearBackward(dLogits);
+    return this[backwardTrusted](dy, true)!.clone();
   }
 
-  /** Backward from dL/dz (the logits' gradient), for losses fused with this layer's activation. */
+  /** backward on a checked dy (layer.ts, backwardTrusted). */
+  [backwardTrusted](dy: Tensor, needInputGradient: boolean): Tensor | undefined {
+    const { output, dLogits } = this.buffers!;
+    const rows = dy.size / this.units;
+    // dz = dy ⊙ act'(z), with act' read from the kept output y (softmax: its Jacobian-vector product)
+    if (this.activation === 'softmax') softmaxRowsBackward(output.data, dy.data, dLogits, rows, this.units);
+    else activationBackward(this.activation, output.data, dy.data, dLogits, 0, dy.size);
+    return this.linearBackward(dLogits, needInputGradient);
+  }
+
+  /** Backward from dL/dz (the logits' gradient), for losses fused with this layer's activation. A new tensor. */
   backwardFromLogits(dLogitsLike: Tensor): Tensor {
     const dLogits = this.checkUpstream(dLogitsLike, 'backwardFromLogits', 'dLogits');
-    return this.linearBackward(dLogits.data);
+    return this[backwardFromLogitsTrusted](dLogits, true)!.clone();
   }
 
-  private linearBackward(dLogits: TypedArray): Tensor {
+  /** backwardFromLogits on a checked dz, for the model (as backwardTrusted). */
+  [backwardFromLogitsTrusted](dLogits: Tensor, needInputGradient: boolean): Tensor | undefined {
+    return this.linearBackward(dLogits.data, needInputGradient);
+  }
+
+  private linearBackward(dLogits: TypedArray, needInputGradient: boolean): Tensor | undefined {
     const x = this.input!;
     const inputDim = this.inputDim!;
     const units = this.units;
@@ -189,21 +214,38 @@ export class Dense extends Layer {
       db.fill(0);
       for (let r = 0; r < rows; r++) for (let j = 0; j < units; j++) db[j] += dLogits[r * units + j];
     }
+    if (!needInputGradient) return undefined;
     // dx = dz·Wᵀ      [N, U]·[U, I]
-    const dx = allocate(this.dtype, rows * inputDim);
-    gemm(rows, inputDim, units, { data: dLogits, offset: 0, ld: units }, { data: this.kernel!.data, offset: 0, ld: units, transpose: true }, { data: dx, offset: 0, ld: inputDim }, false);
-    return new Tensor(dx, x.shape);
+    const dx = this.buffers!.dx;
+    gemm(rows, inputDim, units, { data: dLogits, offset: 0, ld: units }, { data: this.kernel!.data, offset: 0, ld: units, transpose: true }, { data: dx.data, offset: 0, ld: inputDim }, false);
+    return dx;
   }
 
   private checkUpstream(gradLike: Tensor, where: string, argument: string): Tensor {
-    if (this.outputShape === undefined) {
+    if (this.buffers === undefined) {
       throw new Error(`Dense ${this.name}.${where}: call forward before backward`);
     }
+    const outputShape = this.buffers.output.shape;
     const grad = toTensor(gradLike, `Dense ${this.name}.${where}: ${argument}`, this.dtype);
-    if (grad.rank !== this.outputShape.length || grad.shape.some((d, axis) => d !== this.outputShape![axis])) {
-      throw new RangeError(`Dense ${this.name}.${where}: ${argument} has shape ${formatShape(grad.shape)}, expected the output shape ${formatShape(this.outputShape)}`);
+    if (grad.rank !== outputShape.length || grad.shape.some((d, axis) => d !== outputShape[axis])) {
+      throw new RangeError(`Dense ${this.name}.${where}: ${argument} has shape ${formatShape(grad.shape)}, expected the output shape ${formatShape(outputShape)}`);
     }
     return grad;
+  }
+
+  /** The buffers for inputs of this shape: kept while the shape repeats, else allocated afresh. */
+  private buffersFor(inputShape: readonly number[]): DenseBuffers {
+    const kept = this.buffers;
+    if (kept !== undefined && sameShape(kept.dx.shape, inputShape)) return kept;
+    const outputShape = [...inputShape.slice(0, -1), this.units];
+    const size = outputShape.reduce((n, d) => n * d, 1); // N·U
+    this.buffers = {
+      logits: new Tensor(allocate(this.dtype, size), outputShape), //  [..., U] z
+      output: new Tensor(allocate(this.dtype, size), outputShape), //  [..., U] y
+      dLogits: allocate(this.dtype, size), //                          [N, U]   dz
+      dx: new Tensor(allocate(this.dtype, (size / this.units) * this.inputDim!), inputShape), // [..., I]
+    };
+    return this.buffers;
   }
 
   getConfig(): LayerConfig {

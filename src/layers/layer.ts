@@ -17,6 +17,21 @@ import { checkPositiveInteger } from '../common/options.js';
 
 export type Shape = (number | null)[];
 
+/**
+ * The keys of the layers' unchecked forward and backward, for the model's own loops only (not
+ * exported from src/index.ts). The public `forward` / `backward` check their argument, call
+ * these, and copy the result out; the model has checked its data once per call, so it calls them
+ * directly and reads the results in place:
+ *
+ *   layer[forwardTrusted](x)              x: a checked Tensor of the layer's dtype and input shape
+ *   layer[backwardTrusted](dy, needDx)    dy shaped like the last output; dL/dx only if needDx
+ *
+ * Their results live in the layer's own buffers, reused from call to call: valid until the
+ * layer's next forward (backward) call.
+ */
+export const forwardTrusted: unique symbol = Symbol('forwardTrusted');
+export const backwardTrusted: unique symbol = Symbol('backwardTrusted');
+
 export interface ForwardOptions {
   /** True while training: the layer keeps what backward needs. Informational for the current layers. */
   training?: boolean;
@@ -93,6 +108,12 @@ export abstract class Layer {
   abstract forward(x: Tensor, options?: ForwardOptions): Tensor;
 
   abstract backward(dy: Tensor): Tensor;
+
+  /** forward without checks; the output is the layer's buffer (see forwardTrusted). */
+  abstract [forwardTrusted](x: Tensor): Tensor;
+
+  /** backward without checks; dL/dx in the layer's buffer, or undefined when not needed (see backwardTrusted). */
+  abstract [backwardTrusted](dy: Tensor, needInputGradient: boolean): Tensor | undefined;
 
   /** The live weight tensors, in getWeights() order. Optimizers update these in place. */
   abstract get trainableWeights(): Tensor[];

@@ -10,7 +10,7 @@ import { initialize, resolveInitializer, type InitializerName } from '../tensor/
 import { Tensor, assertFinite, describe, formatShape, toTensor, type TensorLike } from '../tensor/tensor.js';
 import { checkBoolean, checkOptions, checkPositiveInteger } from '../common/options.js';
 import { resolveActivation } from './activations.js';
-import { BASE_LAYER_OPTION_KEYS, Layer, type BaseLayerOptions, type ForwardOptions, type LayerConfig, type Shape } from './layer.js';
+import { BASE_LAYER_OPTION_KEYS, Layer, backwardTrusted, forwardTrusted, type BaseLayerOptions, type ForwardOptions, type LayerConfig, type Shape } from './layer.js';
 
 /** The cell activation (applied to the candidate g and to c_t). */
 export type LSTMActivation = 'tanh' | 'relu' | 'linear';
@@ -82,7 +82,9 @@ interface Cache {
   cs: TypedArray; //      (T+1, B, H)  cell states, slot 0 = c0
   actC: TypedArray; //    (T, B, H)    act(c_t)
   dGates: TypedArray; //  (T, B, 4H)   dL/dz, gradients of the pre-activation gates [i|f|c|o]
+  output: Tensor; //      [B, T, H] every h_t (returnSequences), or [B, H] h_T: a view of slot T of hs
   dXT: TypedArray; //     (T, B, I)    dL/dx, time-major
+  dx: Tensor; //          [B, T, I]    dL/dx, batch-major (what backward returns)
   dh: Tensor; //          [B, H]       dL/dh_t from the steps after t (after the loop: dL/dh0)
   dc: Tensor; //          [B, H]       dL/dc_t from the steps after t (after the loop: dL/dc0)
   // Only with maskValue:
@@ -285,9 +287,13 @@ export class LSTM extends Layer {
   // Forward
   // ---------------------------------------------------------------------------------------
 
-  /** x: [B, T, I] → h_T [B, H], or [B, T, H] with returnSequences. Fills the cache for backward. */
+  /** x: [B, T, I] → h_T [B, H], or [B, T, H] with returnSequences (a new tensor). Fills the cache for backward. */
   forward(input: Tensor, _options?: ForwardOptions): Tensor {
-    const x = this.checkInput(input);
+    return this[forwardTrusted](this.checkInput(input)).clone();
+  }
+
+  /** forward on a checked x; the output is the cache's (layer.ts, forwardTrusted). */
+  [forwardTrusted](x: Tensor): Tensor {
     const [B, T, I] = x.shape as [number, number, number];
     const H = this.units;
     const G = 4 * H;
@@ -367,30 +373,31 @@ export class LSTM extends Layer {
     }
     this.hasBackward = false;
 
-    // The output, batch-major again: every h_t as [B, T, H], or h_T as [B, H].
-    if (this.returnSequences) {
-      const y = allocate(this.dtype, B * T * H);
-      transposeTB(hs, B * H, y, B, T, H); // y[b, t, :] = hs[t+1, b, :]
-      return new Tensor(y, [B, T, H]);
-    }
-    return new Tensor(hs.slice(T * B * H, (T + 1) * B * H), [B, H]);
+    // The output, batch-major again: every h_t as [B, T, H], or h_T as [B, H] (a view of slot T of hs).
+    if (this.returnSequences) transposeTB(hs, B * H, cache.output.data, B, T, H); // y[b, t, :] = hs[t+1, b, :]
+    return cache.output;
   }
 
   // ---------------------------------------------------------------------------------------
   // Backward: BPTT, walking the steps in reverse and reading only the cache.
   // ---------------------------------------------------------------------------------------
 
-  /** dy shaped like the last output → dL/dx [B, T, I]; replaces the weight gradients. */
+  /** dy shaped like the last output → dL/dx [B, T, I] (a new tensor); replaces the weight gradients. */
   backward(outputGradient: Tensor): Tensor {
-    const cache = this.cache;
-    if (cache === undefined) {
+    if (this.cache === undefined) {
       throw new Error(`LSTM ${this.name}.backward: there is no forward pass to differentiate; call forward(x) first`);
     }
+    return this[backwardTrusted](this.checkOutputGradient(outputGradient, this.cache.B, this.cache.T), true)!.clone();
+  }
+
+  /** backward on a checked dy; dL/dx in the cache, if asked for (layer.ts, backwardTrusted). */
+  [backwardTrusted](outputGradient: Tensor, needInputGradient: boolean): Tensor | undefined {
+    const cache = this.cache!;
     const { B, T, xT, gates, hs, cs, actC, dGates, dXT, mask } = cache;
     const H = this.units;
     const G = 4 * H;
     const I = this.inputDim;
-    const dy = this.checkOutputGradient(outputGradient, B, T);
+    const dy = outputGradient.data;
     const dhNext = cache.dh.data; // (B, H) dL/dh_t arriving from step t+1 (through z_{t+1} = … + h_t·U)
     const dcNext = cache.dc.data; // (B, H) dL/dc_t arriving from step t+1 (through c_{t+1} = f⊙c_t + …)
     const act = this.activation;
@@ -475,13 +482,13 @@ export class LSTM extends Layer {
     gemm(H, G, rows, { data: hRows, offset: 0, ld: H, transpose: true }, { data: dzRows, offset: 0, ld: G }, { data: this.dRecurrentKernel.data, offset: 0, ld: G }, false);
     // ∂ of z = … + b:            db = Σ_t Σ_b dz_t, the column sums of dGates
     if (this.dBias !== undefined) columnSums(dzRows, this.dBias.data, rows, G);
+    this.hasBackward = true;
+    if (!needInputGradient) return undefined; // the model's first layer: nothing below needs dx
+
     // ∂ of z = x_t·W + …:        dx_t = dz_t·Wᵀ, all steps at once   ([T·B, 4H] × [4H, I])
     gemm(T * B, I, G, { data: dGates, offset: 0, ld: G }, { data: this.kernel.data, offset: 0, ld: G, transpose: true }, { data: dXT, offset: 0, ld: I }, false);
-
-    this.hasBackward = true;
-    const dx = allocate(this.dtype, B * T * I);
-    transposeTB(dXT, 0, dx, B, T, I); // dx[b, t, :] = dXT[t, b, :]
-    return new Tensor(dx, [B, T, I]);
+    transposeTB(dXT, 0, cache.dx.data, B, T, I); // dx[b, t, :] = dXT[t, b, :]
+    return cache.dx;
   }
 
   /**
@@ -592,7 +599,7 @@ export class LSTM extends Layer {
     return x;
   }
 
-  private checkOutputGradient(outputGradient: unknown, B: number, T: number): TypedArray {
+  private checkOutputGradient(outputGradient: unknown, B: number, T: number): Tensor {
     const argument = `LSTM ${this.name}.backward: output gradient dy`;
     const dy = toTensor(outputGradient, argument, this.dtype);
     const expected = this.returnSequences ? [B, T, this.units] : [B, this.units];
@@ -600,7 +607,7 @@ export class LSTM extends Layer {
       throw new RangeError(`${argument} has shape ${formatShape(dy.shape)}; expected ${formatShape(expected)}, the shape of the last forward's output`);
     }
     assertFinite(dy, argument);
-    return dy.data;
+    return dy;
   }
 
   /** The cache for this (B, T): reused when the shape repeats, else allocated afresh. */
@@ -610,16 +617,20 @@ export class LSTM extends Layer {
     const G = 4 * H;
     const I = this.inputDim;
     const d = this.dtype;
+    const hs = allocate(d, (T + 1) * B * H);
     this.cache = {
       B,
       T,
+      // The output: every h_t, batch-major, or h_T as a view of the last slot of hs.
+      output: this.returnSequences ? new Tensor(allocate(d, B * T * H), [B, T, H]) : new Tensor(hs.subarray(T * B * H), [B, H]),
       xT: allocate(d, T * B * I), //          (T, B, I)
       gates: allocate(d, T * B * G), //       (T, B, 4H)
-      hs: allocate(d, (T + 1) * B * H), //    (T+1, B, H)
+      hs, //                                  (T+1, B, H)
       cs: allocate(d, (T + 1) * B * H), //    (T+1, B, H)
       actC: allocate(d, T * B * H), //        (T, B, H)
       dGates: allocate(d, T * B * G), //      (T, B, 4H)
       dXT: allocate(d, T * B * I), //         (T, B, I)
+      dx: new Tensor(allocate(d, B * T * I), [B, T, I]),
       dh: new Tensor(allocate(d, B * H), [B, H]),
       dc: new Tensor(allocate(d, B * H), [B, H]),
       mask: this.maskValue === null ? undefined : new Uint8Array(T * B), // (T, B)

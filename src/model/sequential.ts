@@ -25,8 +25,8 @@
 import { checkBoolean, checkNonNegativeNumber, checkOptions, checkPositiveInteger } from '../common/options.js';
 import { argmaxRows } from '../data/argmax.js';
 import { batchIndices, gatherRows, sliceRows, splitValidation } from '../data/batches.js';
-import { Dense } from '../layers/dense.js';
-import type { Layer, Shape } from '../layers/layer.js';
+import { Dense, backwardFromLogitsTrusted } from '../layers/dense.js';
+import { backwardTrusted, forwardTrusted, type Layer, type Shape } from '../layers/layer.js';
 import { LSTM } from '../layers/lstm.js';
 import { layerFromConfig } from '../layers/registry.js';
 import { getLoss } from '../losses/index.js';
@@ -455,6 +455,7 @@ export class Sequential implements TrainingModel {
     const xs = this.readInput(x, 'x');
     const ys = this.readTargets(y, xs, 'y');
     this.checkStatefulBatch(xs.shape[0], 'trainOnBatch', 'x');
+    this.checkOneStatefulBatch(xs, 'trainOnBatch');
     return this.trainStep(xs, ys, compiled, 0, 0).loss;
   }
 
@@ -467,9 +468,10 @@ export class Sequential implements TrainingModel {
     const xs = this.readInput(x, 'x');
     const ys = this.readTargets(y, xs, 'y');
     this.checkStatefulBatch(xs.shape[0], 'computeGradients', 'x');
+    this.checkOneStatefulBatch(xs, 'computeGradients');
     const states = this.layerList.map((l) => l.getStates());
     try {
-      const result = this.computeLoss(this.forward(xs, true), ys, compiled);
+      const result = this.computeLoss(this.forward(xs), ys, compiled);
       this.backward(result);
       return { loss: result.loss, grads: this.layerList.flatMap((l) => l.getGradients().map((g) => g.clone())) };
     } finally {
@@ -505,7 +507,7 @@ export class Sequential implements TrainingModel {
     const rowSize = sizeOf(outShape.slice(1));
     for (let start = 0; start < n; start += batchSize) {
       const end = Math.min(start + batchSize, n);
-      const yb = this.forward(sliceRows(xs, start, end), false);
+      const yb = this.forward(sliceRows(xs, start, end));
       out.data.set(yb.data, start * rowSize);
     }
     return out;
@@ -530,9 +532,13 @@ export class Sequential implements TrainingModel {
   // ---------------------------------------------------------------------------------------------
   // The step itself
 
-  private forward(x: Tensor, training: boolean): Tensor {
+  /**
+   * Every layer's forward, unchecked (x was checked once by readInput). The result is the last
+   * layer's own buffer, valid until its next forward: callers read it or copy it out.
+   */
+  private forward(x: Tensor): Tensor {
     let h = x;
-    for (const layer of this.layerList) h = layer.forward(h, { training });
+    for (let i = 0; i < this.layerList.length; i++) h = this.layerList[i][forwardTrusted](h);
     return h;
   }
 
@@ -549,14 +555,18 @@ export class Sequential implements TrainingModel {
 
   /** Backward through every layer, last to first, from the loss gradient (fills their gradients). */
   private backward(result: LossResult & { fromLogits: boolean }): void {
-    const last = this.layerList[this.layerList.length - 1];
-    let grad = result.fromLogits ? (last as Dense).backwardFromLogits(result.grad) : last.backward(result.grad);
-    for (let i = this.layerList.length - 2; i >= 0; i--) grad = this.layerList[i].backward(grad);
+    const layers = this.layerList;
+    const last = layers.length - 1;
+    // dL/dx is needed from every layer but the first (nothing below it takes a gradient).
+    let grad = result.fromLogits
+      ? (layers[last] as Dense)[backwardFromLogitsTrusted](result.grad, last > 0)
+      : layers[last][backwardTrusted](result.grad, last > 0);
+    for (let i = last - 1; i >= 0; i--) grad = layers[i][backwardTrusted](grad!, i > 0);
   }
 
   /** One update on a checked batch; `epoch` and `batch` (from 1, or 0 for trainOnBatch) only name it in errors. */
   private trainStep(x: Tensor, y: Tensor, compiled: Compiled, epoch: number, batch: number): BatchFigures {
-    const yPred = this.forward(x, true);
+    const yPred = this.forward(x);
     const metric = compiled.accuracy ? countCorrect(compiled.accuracy, yPred, y) : { correct: 0, total: 0 };
     const result = this.computeLoss(yPred, y, compiled);
     // The loss and every gradient are checked before the update, so a NaN or an overflow never
@@ -597,7 +607,7 @@ export class Sequential implements TrainingModel {
       const end = Math.min(start + batchSize, n);
       const xb = sliceRows(x, start, end);
       const yb = sliceRows(y, start, end);
-      const yPred = this.forward(xb, false);
+      const yPred = this.forward(xb);
       const result = this.computeLoss(yPred, yb, compiled);
       lossSum += result.loss * (end - start);
       if (compiled.accuracy) {
@@ -631,6 +641,7 @@ export class Sequential implements TrainingModel {
       }
     }
     if (xs.shape[0] === 0) throw new RangeError(`${argument}: holds no samples (shape ${formatShape(xs.shape)})`);
+    if (xs.size === 0) throw new RangeError(`${argument}: has shape ${formatShape(xs.shape)}, which holds no values; expected at least one time step and one feature`);
     assertFinite(xs, argument);
     return xs;
   }
@@ -681,6 +692,13 @@ export class Sequential implements TrainingModel {
     if (samples % fixed !== 0) {
       throw new RangeError(`${where}: ${argument} has ${samples} samples, which is not a multiple of the batch size ${fixed} fixed by batchInputShape ${formatShape(this.layerList[0].batchInputShape!)}: a stateful model carries the state of sample i of one batch into sample i of the next, so every batch must be full`);
     }
+  }
+
+  /** trainOnBatch / computeGradients run x as ONE batch: a stateful model needs exactly its fixed batch size. */
+  private checkOneStatefulBatch(xs: Tensor, where: string): void {
+    const fixed = this.fixedBatchSize;
+    if (!this.stateful || fixed === undefined || xs.shape[0] === fixed) return;
+    throw new RangeError(`${where}: x has batch size ${xs.shape[0]} (shape ${formatShape(xs.shape)}); expected ${fixed}: a stateful model's batch size is fixed by batchInputShape ${formatShape(this.layerList[0].batchInputShape!)}, and ${where} runs x as one batch (use fit to run several)`);
   }
 
   private resolveCallbacks(callbacks: unknown): Callback[] {
