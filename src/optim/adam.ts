@@ -11,12 +11,19 @@
  *   w ← w - lr · m̂ / (sqrt(v̂) + ε),  m̂ = m / (1 - β1^t),  v̂ = v / (1 - β2^t),
  * which is the same update with ε scaled by sqrt(1 - β2^t): the two agree except where sqrt(v)
  * is comparable to ε (early steps, tiny gradients).
+ *
+ * Arithmetic: float32 weights are updated in float32 arithmetic (`adamFloat32`, as Keras does for
+ * float32 variables), by a WebAssembly SIMD kernel (wasm/adam.wat) when every parameter is float32
+ * and nothing is clipped, else by the same operations in JavaScript: the same bits either way.
+ * float64 weights are updated in float64.
  */
 import type { TypedArray } from '../tensor/alloc.js';
 import { checkNonNegativeNumber, checkOptions } from '../common/options.js';
 import { checkClipOptions, clipElement, type ClipOptions } from './clip.js';
 import { checkInRange, checkPositiveNumber } from './option-checks.js';
 import { Optimizer } from './optimizer.js';
+import { AdamWasm } from './wasm/adam-wasm.js';
+import { Tensor } from '../tensor/tensor.js';
 
 export interface AdamOptions extends ClipOptions {
   /** Default 0.001. */
@@ -53,28 +60,67 @@ export class Adam extends Optimizer {
     return { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, clipNorm: this.clipNorm, clipValue: this.clipValue };
   }
 
+  /** The SIMD kernel and where each parameter sits in its memory; undefined: the JavaScript loops. */
+  private kernel: { wasm: AdamWasm; weights: Float32Array[]; gradients: Float32Array[] } | undefined;
+
+  /** All-float32 parameters: m and v move into the WebAssembly kernel's memory (adam-wasm.ts). */
+  protected override placeSlots(params: Tensor[], slots: Tensor[][]): Tensor[][] {
+    this.kernel = undefined;
+    if (!params.every((p) => p.dtype === 'float32')) return slots;
+    const wasm = AdamWasm.create(params.reduce((n, p) => n + p.size, 0));
+    if (wasm === null) return slots;
+    const weights: Float32Array[] = [];
+    const gradients: Float32Array[] = [];
+    let offset = 0;
+    const placed = params.map((p, i) => {
+      const end = offset + p.size;
+      weights.push(wasm.weights.subarray(offset, end));
+      gradients.push(wasm.gradients.subarray(offset, end));
+      const m = wasm.m.subarray(offset, end);
+      const v = wasm.v.subarray(offset, end);
+      m.set(slots[i][0].data);
+      v.set(slots[i][1].data);
+      offset = end;
+      return [new Tensor(m, p.shape), new Tensor(v, p.shape)];
+    });
+    this.kernel = { wasm, weights, gradients };
+    return placed;
+  }
+
+  /** Every parameter in one kernel call: weights and gradients copied in, weights copied out. */
+  protected override updateAll(params: Tensor[], grads: Tensor[], t: number): boolean {
+    const kernel = this.kernel;
+    if (kernel === undefined) return false;
+    for (let i = 0; i < params.length; i++) {
+      kernel.weights[i].set(params[i].data);
+      kernel.gradients[i].set(grads[i].data);
+    }
+    const b1 = this.beta1;
+    const b2 = this.beta2;
+    kernel.wasm.run(this.stepSize(t), b1, 1 - b1, b2, 1 - b2, this.epsilon); // rounded to float32 on the way in
+    for (let i = 0; i < params.length; i++) params[i].data.set(kernel.weights[i]);
+    return true;
+  }
+
+  /** lr_t = lr·sqrt(1-β2^t)/(1-β1^t), the step size of update t. */
+  private stepSize(t: number): number {
+    return (this.learningRate * Math.sqrt(1 - Math.pow(this.beta2, t))) / (1 - Math.pow(this.beta1, t));
+  }
+
   protected update(w: TypedArray, g: TypedArray, slots: TypedArray[], scale: number, limit: number, t: number): void {
     const m = slots[0]; // first moment estimate, shaped like w
     const v = slots[1]; // second moment estimate
+    const lrT = this.stepSize(t);
+    if (w instanceof Float32Array) {
+      adamFloat32(w, g, m, v, scale, limit, lrT, this.beta1, this.beta2, this.epsilon);
+      return;
+    }
+    // float64 weights, in float64: m ← β1 m + (1-β1) g;  v ← β2 v + (1-β2) g²;  w ← w - lr_t m / (sqrt(v) + ε)
     const b1 = this.beta1;
     const b2 = this.beta2;
     const eps = this.epsilon;
-    const lrT = (this.learningRate * Math.sqrt(1 - Math.pow(b2, t))) / (1 - Math.pow(b1, t)); // lr_t = lr·sqrt(1-β2^t)/(1-β1^t)
     const c1 = 1 - b1;
     const c2 = 1 - b2;
-    // Keras 2 Adam: m ← β1 m + (1-β1) g;  v ← β2 v + (1-β2) g²;  w ← w - lr_t m / (sqrt(v) + ε)
-    if (scale === 1 && limit === Infinity) {
-      // No clipping (the usual case): the same arithmetic without clipElement in the hot loop.
-      for (let j = 0; j < w.length; j++) {
-        const gj = g[j];
-        const mj = b1 * m[j] + c1 * gj;
-        const vj = b2 * v[j] + c2 * gj * gj;
-        m[j] = mj;
-        v[j] = vj;
-        w[j] -= (lrT * mj) / (Math.sqrt(vj) + eps);
-      }
-      return;
-    }
     for (let j = 0; j < w.length; j++) {
       const gj = clipElement(scale * g[j], limit);
       const mj = b1 * m[j] + c1 * gj;
@@ -83,5 +129,34 @@ export class Adam extends Optimizer {
       v[j] = vj;
       w[j] -= (lrT * mj) / (Math.sqrt(vj) + eps);
     }
+  }
+}
+
+/**
+ * Adam on float32 weights in float32 arithmetic, as Keras computes it for float32 variables: every
+ * operation rounded to float32 (Math.fround), in the order of wasm/adam.wat, so this loop and the
+ * SIMD kernel give the same bits (without a fused multiply-add, a float64 operation on float32
+ * inputs rounded once to float32 IS the float32 operation). g is clipped first when asked
+ * (scale ≠ 1 or a finite limit).
+ */
+export function adamFloat32(
+  w: Float32Array, g: TypedArray, m: TypedArray, v: TypedArray,
+  scale: number, limit: number, lrT: number, beta1: number, beta2: number, epsilon: number,
+): void {
+  const f = Math.fround;
+  const lr = f(lrT);
+  const b1 = f(beta1);
+  const c1 = f(1 - beta1);
+  const b2 = f(beta2);
+  const c2 = f(1 - beta2);
+  const eps = f(epsilon);
+  const clipping = scale !== 1 || limit !== Infinity;
+  for (let j = 0; j < w.length; j++) {
+    const gj = clipping ? f(clipElement(scale * g[j], limit)) : g[j];
+    const mj = f(f(b1 * m[j]) + f(c1 * gj)); //              m ← β1·m + (1-β1)·g
+    const vj = f(f(b2 * v[j]) + f(f(c2 * gj) * gj)); //      v ← β2·v + (1-β2)·g·g
+    m[j] = mj;
+    v[j] = vj;
+    w[j] = f(w[j] - f(f(lr * mj) / f(f(Math.sqrt(vj)) + eps))); // w ← w - lr_t·m / (sqrt(v) + ε)
   }
 }

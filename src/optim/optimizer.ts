@@ -87,6 +87,7 @@ export abstract class Optimizer {
   [applyValidatedGradients](params: Tensor[], grads: Tensor[]): void {
     const slotData = this.slotData ?? this.prepareSlots(params);
     const t = ++this.iterationCount;
+    if (this.clipNorm === null && this.clipValue === null && this.updateAll(params, grads, t)) return;
     // Unset clipping is a scale of exactly 1 and a limit of Infinity; update() then runs its plain loop.
     const limit = valueLimit(this.clipValue);
     for (let i = 0; i < params.length; i++) {
@@ -108,8 +109,26 @@ export abstract class Optimizer {
         }
       }
     }
+    this.slots = this.placeSlots(params, this.slots);
     this.slotData = this.slots.map((paramSlots) => paramSlots.map((s) => s.data));
     return this.slotData;
+  }
+
+  /**
+   * Where the slots live: a subclass may move their values elsewhere (Adam: into its WebAssembly
+   * kernel's memory) and return the tensors to use from then on. Called whenever the slots are
+   * (re)made: on the first update, after setState, after a dtype change.
+   */
+  protected placeSlots(_params: Tensor[], slots: Tensor[][]): Tensor[][] {
+    return slots;
+  }
+
+  /**
+   * An update of every parameter at once, without clipping (Adam's WebAssembly kernel). Returns
+   * false when the subclass has none, and update() then runs per parameter.
+   */
+  protected updateAll(_params: Tensor[], _grads: Tensor[], _t: number): boolean {
+    return false;
   }
 
   private validate(params: Tensor[], grads: Tensor[], where: string): void {

@@ -1,0 +1,72 @@
+/**
+ * Adam's float32 update in WebAssembly SIMD (adam.wat: four weights per instruction), for an
+ * optimizer whose parameters are all float32. Its moment estimates m and v live in the module's
+ * memory for the optimizer's whole life; each update copies the weights and gradients in, runs
+ * the kernel once over all of them, and copies the weights out.
+ *
+ * The kernel does the same float32 operations in the same order as adam.ts' `adamFloat32` loop,
+ * so the two give the same bits; where WebAssembly SIMD is unavailable (an old browser), Adam
+ * runs that loop instead and training gives the same numbers.
+ */
+import { ADAM_WASM_BASE64 } from './adam-binary.js';
+
+type AdamKernel = (w: number, g: number, m: number, v: number, n: number, lrT: number, b1: number, c1: number, b2: number, c2: number, eps: number) => void;
+
+/** The compiled module; null where WebAssembly (SIMD) is unavailable; undefined until first asked. */
+let compiled: WebAssembly.Module | null | undefined;
+
+function adamModule(): WebAssembly.Module | null {
+  if (compiled === undefined) {
+    compiled = null;
+    try {
+      if (typeof WebAssembly === 'object' && typeof atob === 'function') {
+        const bytes = Uint8Array.from(atob(ADAM_WASM_BASE64), (ch) => ch.charCodeAt(0));
+        if (WebAssembly.validate(bytes)) compiled = new WebAssembly.Module(bytes);
+      }
+    } catch {
+      compiled = null; // no WebAssembly SIMD here: adam.ts keeps its JavaScript loop
+    }
+  }
+  return compiled;
+}
+
+/** True where the SIMD kernel can run (exported for the tests). */
+export function adamWasmAvailable(): boolean {
+  return adamModule() !== null;
+}
+
+/**
+ * One optimizer's kernel instance and memory: four float32 regions of `size` elements each,
+ * w and g (staged per update), m and v (resident). The memory never grows, so views stay valid.
+ */
+export class AdamWasm {
+  readonly weights: Float32Array;
+  readonly gradients: Float32Array;
+  readonly m: Float32Array;
+  readonly v: Float32Array;
+  private readonly kernel: AdamKernel;
+
+  private constructor(readonly size: number, memory: WebAssembly.Memory, kernel: AdamKernel) {
+    const bytes = size * 4;
+    this.weights = new Float32Array(memory.buffer, 0, size);
+    this.gradients = new Float32Array(memory.buffer, bytes, size);
+    this.m = new Float32Array(memory.buffer, 2 * bytes, size);
+    this.v = new Float32Array(memory.buffer, 3 * bytes, size);
+    this.kernel = kernel;
+  }
+
+  /** An instance for `size` weights in all, or null where WebAssembly SIMD is unavailable. */
+  static create(size: number): AdamWasm | null {
+    const module = adamModule();
+    if (module === null) return null;
+    const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil((16 * size) / 65536)) });
+    const instance = new WebAssembly.Instance(module, { env: { memory } });
+    return new AdamWasm(size, memory, instance.exports.adam as AdamKernel);
+  }
+
+  /** The update over all `size` staged weights: w, m, v in place (constants as adam.ts passes them). */
+  run(lrT: number, b1: number, c1: number, b2: number, c2: number, eps: number): void {
+    const bytes = this.size * 4;
+    this.kernel(0, bytes, 2 * bytes, 3 * bytes, this.size, lrT, b1, c1, b2, c2, eps);
+  }
+}
