@@ -3,23 +3,26 @@
  *
  * Shapes are drawn around every blocking edge of the packed kernel (the 4×4 register tile, the
  * KC-deep slices, MC-tall and NC-wide blocks), with offsets, padded leading dimensions, all four
- * transpose cases and both accumulate modes, and run through each path (packed, unpacked rows-axpy,
- * unpacked rows-dot) directly as well as through the `gemm` entry point.
+ * transpose cases and both accumulate modes, and run through each path (packed JavaScript, packed
+ * WebAssembly SIMD (float32), unpacked rows-axpy, unpacked rows-dot) directly as well as through
+ * the `gemm` entry point.
  *
  * Tolerances: float64 agrees to a few ulps per term; float32 to (k + 2)·2⁻²³ times Σ_p |A||B|
- * (plus |C| when accumulating): the reference rounds to float32 after every multiply-add, the fast
- * kernels accumulate in double and round once per KC slice, so their difference is bounded by the
- * reference's own rounding error. No test here times anything.
+ * (plus |C| when accumulating): the reference rounds to float32 after every multiply-add, the
+ * JavaScript kernels accumulate in double and round once per KC slice, the WebAssembly kernel
+ * rounds to float32 after every multiply and every add, so each difference is bounded by that
+ * many float32 roundings. No test here times anything.
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { gemm, usePacked, type MatrixRef } from '../src/tensor/gemm.js';
 import { gemmReference } from '../src/tensor/gemm-reference.js';
 import { KC, MC, MR, NC, NR, gemmPacked, gemmRowsAxpy, gemmRowsDot } from '../src/tensor/gemm-kernels.js';
+import { gemmPackedWasm } from '../src/tensor/gemm-wasm.js';
 import type { TypedArray } from '../src/tensor/alloc.js';
 
 type DType = 'float32' | 'float64';
-type Path = 'entry' | 'packed' | 'rows';
+type Path = 'entry' | 'packed' | 'wasm' | 'rows';
 
 interface Case {
   m: number;
@@ -93,7 +96,9 @@ function run(path: Path, dtype: DType, t: Case): void {
     if (!accumulate) for (let i = 0; i < m; i++) cFast.data.fill(0, cFast.offset + i * C.ld, cFast.offset + i * C.ld + n);
     const sai = transA ? 1 : A.ld;
     const sap = transA ? A.ld : 1;
-    if (path === 'packed') {
+    if (path === 'wasm') {
+      gemmPackedWasm(m, n, k, A.data, offset, sai, sap, B.data, offset + 1, transB ? 1 : B.ld, transB ? B.ld : 1, cFast.data, offset + 2, C.ld);
+    } else if (path === 'packed') {
       gemmPacked(m, n, k, A.data, offset, sai, sap, B.data, offset + 1, transB ? 1 : B.ld, transB ? B.ld : 1, cFast.data, offset + 2, C.ld);
     } else if (transB) {
       gemmRowsDot(m, n, k, A.data, offset, sai, sap, B.data, offset + 1, B.ld, cFast.data, offset + 2, C.ld);
@@ -127,7 +132,8 @@ function run(path: Path, dtype: DType, t: Case): void {
 
 describe('fast GEMM equals the reference', () => {
   for (const dtype of ['float32', 'float64'] as const) {
-    for (const path of ['entry', 'packed', 'rows'] as const) {
+    for (const path of ['entry', 'packed', 'wasm', 'rows'] as const) {
+      if (path === 'wasm' && dtype === 'float64') continue; // the SIMD kernel is float32 only
       it(`${path} path, ${dtype}: random shapes around the block edges, offsets, leading dimensions, transposes, accumulate (property)`, () => {
         fc.assert(fc.property(caseArbitrary(path === 'rows' ? 300_000 : 1_500_000), (t) => run(path, dtype, t)), { numRuns: path === 'entry' ? 120 : 80 });
       });

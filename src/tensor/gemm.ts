@@ -14,7 +14,9 @@
  *
  * Layers never loop over matrix products themselves, so every layer gets the kernels chosen here:
  * - products with at least PACKED_MIN_ROWS rows and enough work to repay packing go to the
- *   packed, cache-tiled, 4×4 register-blocked kernel (gemm-kernels.ts, `gemmPacked`);
+ *   packed, cache-tiled, register-blocked kernel: for float32 operands its WebAssembly SIMD form
+ *   (gemm-wasm.ts, 4×8 float32 tiles) where available, else, and for float64, the JavaScript
+ *   one (gemm-kernels.ts, `gemmPacked`, 4×4 tiles accumulated in float64);
  * - the rest (the batch-1 products of the tutorials: m = 1, matrix times vector) run unpacked,
  *   `gemmRowsAxpy` when B is used as stored and `gemmRowsDot` when it is transposed.
  * gemm-reference.ts keeps the plain loops these replace; the tests compare the two.
@@ -22,6 +24,7 @@
 import type { TypedArray } from './alloc.js';
 import { gemmPacked, gemmRowsAxpy, gemmRowsDot } from './gemm-kernels.js';
 import { zeroMatrix } from './gemm-reference.js';
+import { gemmPackedWasm, gemmWasmAvailable } from './gemm-wasm.js';
 
 export interface MatrixRef {
   data: TypedArray;
@@ -42,6 +45,10 @@ export function gemm(m: number, n: number, k: number, a: MatrixRef, b: MatrixRef
   const sai = transA ? 1 : a.ld;
   const sap = transA ? a.ld : 1;
   if (usePacked(m, n, k)) {
+    if (a.data instanceof Float32Array && b.data instanceof Float32Array && c.data instanceof Float32Array && gemmWasmAvailable()) {
+      gemmPackedWasm(m, n, k, a.data, a.offset, sai, sap, b.data, b.offset, transB ? 1 : b.ld, transB ? b.ld : 1, c.data, c.offset, c.ld);
+      return;
+    }
     gemmPacked(m, n, k, a.data, a.offset, sai, sap, b.data, b.offset, transB ? 1 : b.ld, transB ? b.ld : 1, c.data, c.offset, c.ld);
   } else if (transB) {
     gemmRowsDot(m, n, k, a.data, a.offset, sai, sap, b.data, b.offset, b.ld, c.data, c.offset, c.ld);

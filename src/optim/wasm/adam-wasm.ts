@@ -8,6 +8,7 @@
  * so the two give the same bits; where WebAssembly SIMD is unavailable (an old browser), Adam
  * runs that loop instead and training gives the same numbers.
  */
+import { compileKernel } from '../../common/wasm.js';
 import { ADAM_WASM_BASE64 } from './adam-binary.js';
 
 type AdamKernel = (w: number, g: number, m: number, v: number, n: number, lrT: number, b1: number, c1: number, b2: number, c2: number, eps: number) => void;
@@ -16,17 +17,7 @@ type AdamKernel = (w: number, g: number, m: number, v: number, n: number, lrT: n
 let compiled: WebAssembly.Module | null | undefined;
 
 function adamModule(): WebAssembly.Module | null {
-  if (compiled === undefined) {
-    compiled = null;
-    try {
-      if (typeof WebAssembly === 'object' && typeof atob === 'function') {
-        const bytes = Uint8Array.from(atob(ADAM_WASM_BASE64), (ch) => ch.charCodeAt(0));
-        if (WebAssembly.validate(bytes)) compiled = new WebAssembly.Module(bytes);
-      }
-    } catch {
-      compiled = null; // no WebAssembly SIMD here: adam.ts keeps its JavaScript loop
-    }
-  }
+  if (compiled === undefined) compiled = compileKernel(ADAM_WASM_BASE64);
   return compiled;
 }
 

@@ -1,7 +1,8 @@
 /**
- * Adam's WebAssembly SIMD kernel (src/optim/wasm): the committed bytes are what adam.wat
- * assembles to, and the kernel gives exactly the bits of the JavaScript float32 loop
- * (`adamFloat32`) that runs where WebAssembly SIMD is unavailable.
+ * The WebAssembly SIMD kernels: the committed bytes are what each .wat assembles to, and Adam's
+ * kernel (src/optim/wasm) gives exactly the bits of the JavaScript float32 loop (`adamFloat32`)
+ * that runs where WebAssembly SIMD is unavailable. (The GEMM kernel is checked against the
+ * reference loops in gemm-fast.test.ts.)
  */
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
@@ -9,22 +10,24 @@ import { describe, expect, it } from 'vitest';
 import { Adam, Dense, LSTM, Sequential, setSeed, tensor } from '../src/index.js';
 import { adamFloat32 } from '../src/optim/adam.js';
 import { AdamWasm, adamWasmAvailable } from '../src/optim/wasm/adam-wasm.js';
-import { ADAM_WASM_BASE64 } from '../src/optim/wasm/adam-binary.js';
-import { assemble, binaryModuleSource } from '../scripts/build-wasm.mjs';
+import { gemmWasmAvailable } from '../src/tensor/gemm-wasm.js';
+import { KERNELS, assemble, binaryModuleSource } from '../scripts/build-wasm.mjs';
 
 const float32 = fc.float({ min: -4, max: 4, noNaN: true, noDefaultInfinity: true });
 
-describe('Adam WebAssembly kernel', () => {
-  it('the committed module is adam.wat assembled (scripts/build-wasm.mjs)', async () => {
-    const base64 = await assemble('src/optim/wasm/adam.wat');
-    expect(base64).toBe(ADAM_WASM_BASE64);
-    expect(readFileSync('src/optim/wasm/adam-binary.ts', 'utf8')).toBe(binaryModuleSource(base64));
+describe('WebAssembly kernels', () => {
+  it.each(KERNELS.map((k) => [k.wat, k] as const))('the committed module is %s assembled (scripts/build-wasm.mjs)', async (_wat, kernel) => {
+    const base64 = await assemble(kernel.wat);
+    expect(readFileSync(kernel.ts, 'utf8')).toBe(binaryModuleSource(kernel, base64));
   });
 
-  it('WebAssembly SIMD is available in this Node', () => {
+  it('WebAssembly SIMD is available in this Node, so the tests run the kernels', () => {
     expect(adamWasmAvailable()).toBe(true);
+    expect(gemmWasmAvailable()).toBe(true);
   });
+});
 
+describe('Adam WebAssembly kernel', () => {
   it('gives the same bits as the float32 JavaScript loop, for every length (vector part and tail)', () => {
     fc.assert(
       fc.property(

@@ -1,0 +1,125 @@
+/**
+ * The packed GEMM of gemm-kernels.ts with its inner block in WebAssembly SIMD (wasm/gemm.wat),
+ * for float32 operands: C[m×n] += op(A)[m×k] · op(B)[k×n].
+ *
+ * The loop nest is the same GotoBLAS / BLIS one: for each NC-wide block of columns and KC-deep
+ * slice of the shared dimension, op(B) is packed into 8-column panels, and for each MC-tall block
+ * of rows, op(A) into 4-row panels, both as float32 in the module's memory; the kernel then
+ * computes the whole MC×NC block of the product in 4×8 register tiles (eight f32x4 accumulators)
+ * and this file adds it to C. Products and sums are float32 (as TF.js and Keras compute float32
+ * layers), against float64 in the JavaScript kernels; float64 operands stay there.
+ */
+import type { TypedArray } from './alloc.js';
+import { compileKernel } from '../common/wasm.js';
+import { GEMM_WASM_BASE64 } from './wasm/gemm-binary.js';
+
+/** Tile and block sizes (floats): a 4×8 register tile; KC·8 floats of a B panel (8 KiB) stay in L1. */
+const MR = 4;
+const NR = 8;
+const KC = 256;
+const MC = 64;
+const NC = 256;
+// Byte offsets of the three regions of the module's memory: packed A, packed B, the C block.
+const A_OFFSET = 0;
+const B_OFFSET = A_OFFSET + MC * KC * 4;
+const C_OFFSET = B_OFFSET + KC * NC * 4;
+const BYTES = C_OFFSET + MC * NC * 4;
+
+type BlockKernel = (mc: number, nc: number, kc: number, aOffset: number, bOffset: number, cOffset: number) => void;
+
+interface Kernel {
+  block: BlockKernel;
+  packA: Float32Array;
+  packB: Float32Array;
+  cBlock: Float32Array;
+}
+
+/** The instance and views of its memory; null where WebAssembly SIMD is unavailable; undefined until first asked. */
+let kernel: Kernel | null | undefined;
+
+function gemmKernel(): Kernel | null {
+  if (kernel === undefined) {
+    const module = compileKernel(GEMM_WASM_BASE64);
+    if (module === null) {
+      kernel = null;
+    } else {
+      const memory = new WebAssembly.Memory({ initial: Math.ceil(BYTES / 65536) });
+      const instance = new WebAssembly.Instance(module, { env: { memory } });
+      kernel = {
+        block: instance.exports.block as BlockKernel,
+        packA: new Float32Array(memory.buffer, A_OFFSET, MC * KC),
+        packB: new Float32Array(memory.buffer, B_OFFSET, KC * NC),
+        cBlock: new Float32Array(memory.buffer, C_OFFSET, MC * NC),
+      };
+    }
+  }
+  return kernel;
+}
+
+/** True where the SIMD kernel can run (gemm.ts asks before choosing it). */
+export function gemmWasmAvailable(): boolean {
+  return gemmKernel() !== null;
+}
+
+/**
+ * C += op(A)·op(B) for float32 operands, addressed as in gemm-kernels.ts' gemmPacked:
+ * op(A)(i, p) = a[ao + i·sai + p·sap], op(B)(p, j) = b[bo + p·sbp + j·sbj], C(i, j) = c[co + i·ldc + j].
+ * Call only when gemmWasmAvailable().
+ */
+export function gemmPackedWasm(
+  m: number, n: number, k: number,
+  a: TypedArray, ao: number, sai: number, sap: number,
+  b: TypedArray, bo: number, sbp: number, sbj: number,
+  c: TypedArray, co: number, ldc: number,
+): void {
+  const { block, packA, packB, cBlock } = gemmKernel()!;
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = Math.min(NC, n - jc);
+    const ncPadded = Math.ceil(nc / NR) * NR;
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = Math.min(KC, k - pc);
+      // op(B)[pc .. pc+kc, jc .. jc+nc] → 8-column panels, zero-padded to a multiple of 8.
+      packPanelsFloat32(b, bo + pc * sbp + jc * sbj, sbj, sbp, nc, kc, NR, packB);
+      for (let ic = 0; ic < m; ic += MC) {
+        const mc = Math.min(MC, m - ic);
+        const mcPadded = Math.ceil(mc / MR) * MR;
+        // op(A)[ic .. ic+mc, pc .. pc+kc] → 4-row panels, zero-padded to a multiple of 4.
+        packPanelsFloat32(a, ao + ic * sai + pc * sap, sai, sap, mc, kc, MR, packA);
+        block(mcPadded, ncPadded, kc, A_OFFSET, B_OFFSET, C_OFFSET);
+        // C[ic.., jc..] += the block (its padding rows and columns are dropped).
+        for (let r = 0; r < mc; r++) {
+          const row = co + (ic + r) * ldc + jc;
+          const from = r * ncPadded;
+          for (let q = 0; q < nc; q++) c[row + q] += cBlock[from + q];
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Copy an (rows × kc) block, element (r, p) at src[base + r·sr + p·sp], into panels of `width`
+ * rows: panel q holds rows q·width .. q·width+width-1 as dst[q·kc·width + p·width + (r mod width)];
+ * rows past the end are zero. (gemm-kernels.ts' packPanels, into float32.)
+ */
+function packPanelsFloat32(src: TypedArray, base: number, sr: number, sp: number, rows: number, kc: number, width: number, dst: Float32Array): void {
+  let d = 0;
+  for (let r0 = 0; r0 < rows; r0 += width) {
+    const full = Math.min(width, rows - r0);
+    const first = base + r0 * sr;
+    if (full === width) {
+      // A whole panel (the common case): no padding test per element.
+      for (let p = 0; p < kc; p++) {
+        const s = first + p * sp;
+        for (let r = 0; r < width; r++) dst[d + r] = src[s + r * sr];
+        d += width;
+      }
+      continue;
+    }
+    for (let p = 0; p < kc; p++) {
+      const s = first + p * sp;
+      for (let r = 0; r < width; r++) dst[d + r] = r < full ? src[s + r * sr] : 0;
+      d += width;
+    }
+  }
+}
