@@ -158,6 +158,23 @@ describe('fast GEMM equals the reference', () => {
     }
   });
 
+  it('a remembered packing of B (the recurrent kernel across time steps) gives the bits of packing afresh, and only for that B', () => {
+    const next = lcg(99);
+    const [m, n, k] = [8, 40, 300]; // k over KC and n over NR: several slices and panels
+    const random = (size: number) => Float32Array.from({ length: size }, next);
+    const [a1, a2, b1, b2] = [random(m * k), random(m * k), random(k * n), random(k * n)];
+    const product = (a: Float32Array, b: Float32Array, packing?: 'remember' | 'reuse', transB = false) => {
+      const c = new Float32Array(m * n);
+      gemm(m, n, k, { data: a, offset: 0, ld: k }, { data: b, offset: 0, ld: transB ? k : n, transpose: transB, packing }, { data: c, offset: 0, ld: n }, false);
+      return Array.from(c);
+    };
+    expect(usePacked(m, n, k)).toBe(true);
+    expect(product(a1, b1, 'remember')).toEqual(product(a1, b1));
+    expect(product(a2, b1, 'reuse')).toEqual(product(a2, b1)); // reused
+    expect(product(a2, b2, 'reuse')).toEqual(product(a2, b2)); // another B: packed again, not reused
+    expect(product(a1, b1, 'reuse', true)).toEqual(product(a1, b1, undefined, true)); // same array, transposed: packed again
+  });
+
   it('uses the unpacked path for batch-1 products and the packed path for the large ones', () => {
     expect(usePacked(1, 2048, 512)).toBe(false); // matrix times vector
     expect(usePacked(1, 80, 20)).toBe(false);

@@ -336,6 +336,7 @@ export class LSTM extends Layer {
       // z = x_t·W + b + h_{t-1}·U   ([B, H] × [H, 4H], accumulated onto the input projection)
       hPrev.offset = prev;
       zStep.offset = zt;
+      recurrent.packing = t === 0 ? 'remember' : 'reuse'; // U is the same at every step: packed once
       gemm(B, G, H, hPrev, recurrent, zStep, true);
 
       // One fused pass over the step: gate activations, cell update, output.
@@ -455,6 +456,7 @@ export class LSTM extends Layer {
       // ∂ of z = … + h_{t-1}·U w.r.t. h_{t-1}:  dhNext += dz_t·Uᵀ   ([B, 4H] × [4H, H])
       // (onto 0 for a computed row; a masked row keeps what passed straight through, as its dz_t = 0)
       dzStep.offset = zt;
+      recurrentT.packing = t === T - 1 ? 'remember' : 'reuse'; // Uᵀ likewise, packed once
       gemm(B, H, G, dzStep, recurrentT, dhRef, true);
     }
     // dhNext, dcNext now hold dL/dh0, dL/dc0 (see getInitialStateGradients).

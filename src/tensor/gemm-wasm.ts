@@ -28,11 +28,18 @@ const BYTES = C_OFFSET + MC * NC * 4;
 type BlockKernel = (mc: number, nc: number, kc: number, aOffset: number, bOffset: number, cOffset: number) => void;
 
 interface Kernel {
+  memory: WebAssembly.Memory;
   block: BlockKernel;
   packA: Float32Array;
   packB: Float32Array;
   cBlock: Float32Array;
+  /** A whole op(B) packed block by block (see `packing` in gemm.ts), from byte REMEMBERED_OFFSET on. */
+  remembered: Float32Array;
+  /** What `remembered` holds: the B it was packed from, or undefined. */
+  rememberedKey: { data: TypedArray; bo: number; sbp: number; sbj: number; k: number; n: number } | undefined;
 }
+
+const REMEMBERED_OFFSET = Math.ceil(BYTES / 16) * 16;
 
 /** The instance and views of its memory; null where WebAssembly SIMD is unavailable; undefined until first asked. */
 let kernel: Kernel | null | undefined;
@@ -43,17 +50,22 @@ function gemmKernel(): Kernel | null {
     if (module === null) {
       kernel = null;
     } else {
-      const memory = new WebAssembly.Memory({ initial: Math.ceil(BYTES / 65536) });
+      const memory = new WebAssembly.Memory({ initial: Math.ceil(REMEMBERED_OFFSET / 65536) });
       const instance = new WebAssembly.Instance(module, { env: { memory } });
-      kernel = {
-        block: instance.exports.block as BlockKernel,
-        packA: new Float32Array(memory.buffer, A_OFFSET, MC * KC),
-        packB: new Float32Array(memory.buffer, B_OFFSET, KC * NC),
-        cBlock: new Float32Array(memory.buffer, C_OFFSET, MC * NC),
-      };
+      kernel = { memory, block: instance.exports.block as BlockKernel, ...views(memory), rememberedKey: undefined };
     }
   }
   return kernel;
+}
+
+/** Float32 views of the memory's regions (made again after the memory grows, which detaches the old ones). */
+function views(memory: WebAssembly.Memory): Pick<Kernel, 'packA' | 'packB' | 'cBlock' | 'remembered'> {
+  return {
+    packA: new Float32Array(memory.buffer, A_OFFSET, MC * KC),
+    packB: new Float32Array(memory.buffer, B_OFFSET, KC * NC),
+    cBlock: new Float32Array(memory.buffer, C_OFFSET, MC * NC),
+    remembered: new Float32Array(memory.buffer, REMEMBERED_OFFSET),
+  };
 }
 
 /** True where the SIMD kernel can run (gemm.ts asks before choosing it). */
@@ -71,21 +83,39 @@ export function gemmPackedWasm(
   a: TypedArray, ao: number, sai: number, sap: number,
   b: TypedArray, bo: number, sbp: number, sbj: number,
   c: TypedArray, co: number, ldc: number,
+  packing?: 'remember' | 'reuse',
 ): void {
-  const { block, packA, packB, cBlock } = gemmKernel()!;
+  const kern = gemmKernel()!;
+  // With `packing`, op(B) is packed whole (every block, in loop order) into the remembered region,
+  // or found there already packed: the LSTM's recurrent kernel, multiplied at every time step.
+  let whole = false;
+  if (packing !== undefined) {
+    const key = kern.rememberedKey;
+    const same = key !== undefined && key.data === b && key.bo === bo && key.sbp === sbp && key.sbj === sbj && key.k === k && key.n === n;
+    if (packing === 'remember' || !same) packWholeB(kern, b, bo, sbp, sbj, k, n);
+    whole = true;
+  }
+  const { block, packA, packB, cBlock } = kern;
+  let bOffset = B_OFFSET;
+  let wholeBlock = 0; // byte offset of the current (jc, pc) block inside the remembered region
   for (let jc = 0; jc < n; jc += NC) {
     const nc = Math.min(NC, n - jc);
     const ncPadded = Math.ceil(nc / NR) * NR;
     for (let pc = 0; pc < k; pc += KC) {
       const kc = Math.min(KC, k - pc);
-      // op(B)[pc .. pc+kc, jc .. jc+nc] → 8-column panels, zero-padded to a multiple of 8.
-      packPanelsFloat32(b, bo + pc * sbp + jc * sbj, sbj, sbp, nc, kc, NR, packB);
+      if (whole) {
+        bOffset = REMEMBERED_OFFSET + wholeBlock;
+        wholeBlock += ncPadded * kc * 4;
+      } else {
+        // op(B)[pc .. pc+kc, jc .. jc+nc] → 8-column panels, zero-padded to a multiple of 8.
+        packPanelsFloat32(b, bo + pc * sbp + jc * sbj, sbj, sbp, nc, kc, NR, packB);
+      }
       for (let ic = 0; ic < m; ic += MC) {
         const mc = Math.min(MC, m - ic);
         const mcPadded = Math.ceil(mc / MR) * MR;
         // op(A)[ic .. ic+mc, pc .. pc+kc] → 4-row panels, zero-padded to a multiple of 4.
         packPanelsFloat32(a, ao + ic * sai + pc * sap, sai, sap, mc, kc, MR, packA);
-        block(mcPadded, ncPadded, kc, A_OFFSET, B_OFFSET, C_OFFSET);
+        block(mcPadded, ncPadded, kc, A_OFFSET, bOffset, C_OFFSET);
         // C[ic.., jc..] += the block (its padding rows and columns are dropped).
         for (let r = 0; r < mc; r++) {
           const row = co + (ic + r) * ldc + jc;
@@ -95,6 +125,27 @@ export function gemmPackedWasm(
       }
     }
   }
+}
+
+/** Pack all of op(B) into the remembered region, block after block in the loop order of gemmPackedWasm. */
+function packWholeB(kern: Kernel, b: TypedArray, bo: number, sbp: number, sbj: number, k: number, n: number): void {
+  const bytes = Math.ceil(n / NR) * NR * k * 4;
+  const needed = REMEMBERED_OFFSET + bytes;
+  if (kern.memory.buffer.byteLength < needed) {
+    kern.memory.grow(Math.ceil((needed - kern.memory.buffer.byteLength) / 65536));
+    Object.assign(kern, views(kern.memory));
+  }
+  let at = 0; // float index in the remembered region
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = Math.min(NC, n - jc);
+    const ncPadded = Math.ceil(nc / NR) * NR;
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = Math.min(KC, k - pc);
+      packPanelsFloat32(b, bo + pc * sbp + jc * sbj, sbj, sbp, nc, kc, NR, kern.remembered.subarray(at, at + ncPadded * kc));
+      at += ncPadded * kc;
+    }
+  }
+  kern.rememberedKey = { data: b, bo, sbp, sbj, k, n };
 }
 
 /**
@@ -107,12 +158,27 @@ function packPanelsFloat32(src: TypedArray, base: number, sr: number, sp: number
   for (let r0 = 0; r0 < rows; r0 += width) {
     const full = Math.min(width, rows - r0);
     const first = base + r0 * sr;
-    if (full === width) {
-      // A whole panel (the common case): no padding test per element.
-      for (let p = 0; p < kc; p++) {
-        const s = first + p * sp;
-        for (let r = 0; r < width; r++) dst[d + r] = src[s + r * sr];
-        d += width;
+    if (full === 8 && width === 8) {
+      // A whole B panel (the common case), unrolled: eight source rows read side by side.
+      for (let p = 0, s = first; p < kc; p++, s += sp, d += 8) {
+        dst[d] = src[s];
+        dst[d + 1] = src[s + sr];
+        dst[d + 2] = src[s + 2 * sr];
+        dst[d + 3] = src[s + 3 * sr];
+        dst[d + 4] = src[s + 4 * sr];
+        dst[d + 5] = src[s + 5 * sr];
+        dst[d + 6] = src[s + 6 * sr];
+        dst[d + 7] = src[s + 7 * sr];
+      }
+      continue;
+    }
+    if (full === 4 && width === 4) {
+      // A whole A panel, unrolled likewise.
+      for (let p = 0, s = first; p < kc; p++, s += sp, d += 4) {
+        dst[d] = src[s];
+        dst[d + 1] = src[s + sr];
+        dst[d + 2] = src[s + 2 * sr];
+        dst[d + 3] = src[s + 3 * sr];
       }
       continue;
     }

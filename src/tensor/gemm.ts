@@ -34,6 +34,13 @@ export interface MatrixRef {
   ld: number;
   /** Use the transpose of the stored matrix. */
   transpose?: boolean;
+  /**
+   * For B only, when the same B multiplies many times in a row (the LSTM's recurrent kernel, once
+   * per time step): 'remember' packs it whole and keeps the packing; 'reuse' promises that B is
+   * the one last remembered, unchanged, and skips the packing. Only the packed float32 kernel
+   * uses it; it never changes a result.
+   */
+  packing?: 'remember' | 'reuse';
 }
 
 export function gemm(m: number, n: number, k: number, a: MatrixRef, b: MatrixRef, c: MatrixRef, accumulate: boolean): void {
@@ -46,7 +53,7 @@ export function gemm(m: number, n: number, k: number, a: MatrixRef, b: MatrixRef
   const sap = transA ? a.ld : 1;
   if (usePacked(m, n, k)) {
     if (a.data instanceof Float32Array && b.data instanceof Float32Array && c.data instanceof Float32Array && gemmWasmAvailable()) {
-      gemmPackedWasm(m, n, k, a.data, a.offset, sai, sap, b.data, b.offset, transB ? 1 : b.ld, transB ? b.ld : 1, c.data, c.offset, c.ld);
+      gemmPackedWasm(m, n, k, a.data, a.offset, sai, sap, b.data, b.offset, transB ? 1 : b.ld, transB ? b.ld : 1, c.data, c.offset, c.ld, b.packing);
       return;
     }
     gemmPacked(m, n, k, a.data, a.offset, sai, sap, b.data, b.offset, transB ? 1 : b.ld, transB ? b.ld : 1, c.data, c.offset, c.ld);
