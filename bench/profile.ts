@@ -84,6 +84,8 @@ function category(frame: CallFrame): string {
   if (functionName === '(garbage collector)') return 'GC';
   if (functionName === '(idle)' || functionName === '(program)' || functionName === '(root)') return 'runtime (idle, program)';
   if (url.includes('/src/tensor/gemm')) return 'GEMM';
+  // The WebAssembly kernels, by the names their modules carry: gemm.wat's block, adam.wat's update.
+  if (url.startsWith('wasm://')) return functionName.includes('block') ? 'GEMM' : functionName.includes('adam') ? 'optimizer update' : `WebAssembly (${functionName})`;
   if (url.includes('/src/optim/')) return 'optimizer update';
   if (url.includes('/src/tensor/elementwise') || url.includes('/src/losses/')) return 'elementwise (activations, loss)';
   if (url.includes('/src/layers/')) {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Assemble the WebAssembly kernels (src/optim/wasm/adam.wat, src/tensor/wasm/gemm.wat) into
 // TypeScript modules holding their bytes (adam-binary.ts, gemm-binary.ts, base64), so the library
-// itself needs no assembler: `node scripts/build-wasm.mjs` after editing a .wat.
+// itself needs no assembler: `npm run build:wasm` after editing a .wat.
 // test/wasm-kernels.test.ts checks that the committed bytes are what each .wat assembles to.
 import { readFileSync, writeFileSync } from 'node:fs';
 import wabtInit from 'wabt';
@@ -11,7 +11,7 @@ export async function assemble(watPath) {
   const module = wabt.parseWat(watPath, readFileSync(watPath, 'utf8'), { simd: true });
   module.resolveNames();
   module.validate();
-  const { buffer } = module.toBinary({ write_debug_names: false });
+  const { buffer } = module.toBinary({ write_debug_names: true });
   module.destroy();
   return Buffer.from(buffer).toString('base64');
 }

@@ -10,7 +10,7 @@
 ;; imported memory; w, m, v are updated in place. Built into adam-binary.ts by scripts/build-wasm.mjs.
 (module
   (import "env" "memory" (memory 1))
-  (func (export "adam")
+  (func $adam (export "adam")
     (param $w i32) (param $g i32) (param $m i32) (param $v i32) (param $n i32)
     (param $lr f32) (param $b1 f32) (param $c1 f32) (param $b2 f32) (param $c2 f32) (param $eps f32)
     (local $i i32) (local $vecEnd i32) (local $end i32)

@@ -11,7 +11,7 @@
 ;; scripts/build-wasm.mjs.
 (module
   (import "env" "memory" (memory 1))
-  (func (export "block")
+  (func $block (export "block")
     (param $mc i32) (param $nc i32) (param $kc i32) (param $aOff i32) (param $bOff i32) (param $cOff i32)
     (local $i i32) (local $j i32) (local $p i32) (local $pa i32) (local $pb i32) (local $ci i32)
     (local $ldcBytes i32) (local $panelA i32) (local $panelB i32)
