@@ -144,7 +144,7 @@ export class Dense extends Layer {
   }
 
   /** forward on a checked x; y in the layer's buffer (layer.ts, forwardTrusted). */
-  [forwardTrusted](x: Tensor): Tensor {
+  override [forwardTrusted](x: Tensor): Tensor {
     const inputDim = this.inputDim!; // I
     const units = this.units; // U
     const rows = x.size / inputDim; // N
@@ -181,7 +181,7 @@ export class Dense extends Layer {
   }
 
   /** backward on a checked dy (layer.ts, backwardTrusted). */
-  [backwardTrusted](dy: Tensor, needInputGradient: boolean): Tensor | undefined {
+  override [backwardTrusted](dy: Tensor, needInputGradient: boolean): Tensor | undefined {
     const { output, dLogits } = this.buffers!;
     const rows = dy.size / this.units;
     // dz = dy ⊙ act'(z), with act' read from the kept output y (softmax: its Jacobian-vector product)

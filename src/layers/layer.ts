@@ -109,11 +109,19 @@ export abstract class Layer {
 
   abstract backward(dy: Tensor): Tensor;
 
-  /** forward without checks; the output is the layer's buffer (see forwardTrusted). */
-  abstract [forwardTrusted](x: Tensor): Tensor;
+  /**
+   * forward without checks; the output may be the layer's own buffer (see forwardTrusted). LSTM
+   * and Dense override it; a user's Layer subclass gets its public forward here, so it works in
+   * a Sequential model as it is.
+   */
+  [forwardTrusted](x: Tensor): Tensor {
+    return this.forward(x, { training: true });
+  }
 
-  /** backward without checks; dL/dx in the layer's buffer, or undefined when not needed (see backwardTrusted). */
-  abstract [backwardTrusted](dy: Tensor, needInputGradient: boolean): Tensor | undefined;
+  /** backward without checks; dL/dx, or undefined when not needed (see backwardTrusted). Default: the public backward. */
+  [backwardTrusted](dy: Tensor, _needInputGradient: boolean): Tensor | undefined {
+    return this.backward(dy);
+  }
 
   /** The live weight tensors, in getWeights() order. Optimizers update these in place. */
   abstract get trainableWeights(): Tensor[];

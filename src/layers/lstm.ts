@@ -293,7 +293,7 @@ export class LSTM extends Layer {
   }
 
   /** forward on a checked x; the output is the cache's (layer.ts, forwardTrusted). */
-  [forwardTrusted](x: Tensor): Tensor {
+  override [forwardTrusted](x: Tensor): Tensor {
     const [B, T, I] = x.shape as [number, number, number];
     const H = this.units;
     const G = 4 * H;
@@ -392,7 +392,7 @@ export class LSTM extends Layer {
   }
 
   /** backward on a checked dy; dL/dx in the cache, if asked for (layer.ts, backwardTrusted). */
-  [backwardTrusted](outputGradient: Tensor, needInputGradient: boolean): Tensor | undefined {
+  override [backwardTrusted](outputGradient: Tensor, needInputGradient: boolean): Tensor | undefined {
     const cache = this.cache!;
     const { B, T, xT, gates, hs, cs, actC, dGates, dXT, mask } = cache;
     const H = this.units;
