@@ -80,6 +80,8 @@ export abstract class Optimizer {
   /** One update, in place: params[i] moves along -grads[i]. Grads are not modified. */
   applyGradients(params: Tensor[], grads: Tensor[]): void {
     this.validate(params, grads, `${this.className}.applyGradients`);
+    // Slots in another dtype than their parameters (set up for other tensors) are converted first.
+    if (this.slots?.some((paramSlots, i) => paramSlots.some((slot) => slot.dtype !== params[i].dtype))) this.slotData = undefined;
     this[applyValidatedGradients](params, grads);
   }
 
@@ -152,8 +154,6 @@ export abstract class Optimizer {
       if (slot !== undefined && !sameShape(p.shape, slot.shape)) {
         throw new RangeError(`${where}: params[${i}]: expected shape ${formatShape(slot.shape)} (the shape its optimizer slots were created for), got ${formatShape(p.shape)}`);
       }
-      // Slots in another dtype than their parameter (restored by setState) are converted on the next update.
-      if (slot !== undefined && slot.dtype !== p.dtype) this.slotData = undefined;
       assertFinite(g, `${where}: grads[${i}]`);
     }
   }
