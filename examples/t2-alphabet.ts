@@ -199,6 +199,12 @@ function framingE(o: RunOptions): Outcome {
 // letter), so the two are expected to score alike, up to seed-to-seed noise. The report lists the
 // patterns each gets wrong: one-letter substrings are framing (a) again, one step of one scalar
 // to 26 classes, with or without the padding in front of them.
+// Measured on seeds 1..10 (docs/tutorials.md has the table): means 97.86% (this framing), 98.15%
+// (letters 1..26, padding 0 not masked) and 98.01% (T2f-masked), each with a seed-to-seed spread
+// larger than the differences; the unmasked model does lean on its padding steps as a warm-up of
+// the state, but its one-letter substrings fare no better for it (32, 34, 37 wrong one-letter
+// patterns in all). No variant that stays with the tutorial was clearly better, so T2f-masked
+// stays the fix: with masking a padded sequence is computed exactly as the unpadded one.
 function variableLengthData(seed: number): { dataX: number[][]; dataY: number[] } {
   const random = new DataRandom(seed);
   const dataX: number[][] = [];
@@ -253,8 +259,8 @@ export const experiments: Experiment[] = [
   { id: 'T2c', tutorial: 'T2', title: '(c) 3-char window as 3 time steps, [23, 3, 1]', original: '100%', goal: '100%', seeds: 5, run: framingC },
   { id: 'T2d', tutorial: 'T2', title: '(d) one char, whole data set as one batch, LSTM(16), 5000 epochs', original: '100%', goal: '100%', seeds: 5, run: framingD },
   { id: 'T2e', tutorial: 'T2', title: '(e) one char, stateful LSTM(50), batch 1', original: '100%; writes A..Z from A; K -> B', goal: '100% and A..Z', seeds: 5, run: framingE },
-  { id: 'T2f', tutorial: 'T2', title: '(f) variable length, pre-padded with 0 (= A), [1000, 5, 1]', original: 'high 90s %', goal: '>= 95%', seeds: 5, run: (o) => framingF(o, false) },
-  { id: 'T2f-masked', tutorial: 'T2', title: '(f) fixed: letters 1..26, padding 0 masked (maskValue 0)', original: 'high 90s % (the issue: at least T2f)', goal: '>= 95%', seeds: 5, run: (o) => framingF(o, true) },
+  { id: 'T2f', tutorial: 'T2', title: '(f) variable length, pre-padded with 0 (= A), [1000, 5, 1]', original: 'high 90s %', goal: '>= 95%', seeds: 10, run: (o) => framingF(o, false) },
+  { id: 'T2f-masked', tutorial: 'T2', title: '(f) fixed: letters 1..26, padding 0 masked (maskValue 0)', original: 'high 90s % (the issue: at least T2f)', goal: '>= 95%', seeds: 10, run: (o) => framingF(o, true) },
 ];
 
 runIfMain(import.meta.url, experiments, [['T2f', 'T2f-masked']]);

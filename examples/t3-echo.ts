@@ -15,6 +15,16 @@
  * for the LSTM = 4·(25·(10 + 25) + 25), 260 for the Dense, 3,860 in all), and that a model
  * trained on endless fresh data is measured on fresh data.
  *
+ * How often 100/100 comes out (measured while writing this, the tutorial's settings): on 34 of
+ * seeds 1..50 (the others 93 to 99, mostly 99). The settings the original ran with (Keras 2.0:
+ * hardSigmoid gates, Adam epsilon 1e-8) do not change that: hardSigmoid 30 of 50; epsilon 1e-8
+ * the same score as 1e-7 on every one of the 50 seeds, with either gate. TF.js 4.22 (cpu backend,
+ * configured as current Keras) started from the same weights and fed the same sequences scored
+ * exactly what lstm-ts scored on each of seeds 1..10. After 10,000 updates the models differ in
+ * how well they learned the echo (on 10,000 further sequences, seeds 1..10 scored 97.8% to
+ * 100%), and 100 test sequences sample that: a model right on a fraction p of all sequences shows
+ * 100/100 with probability about p^100. So this example also measures 10,000 more sequences.
+ *
  * Two of the extensions the original suggests:
  *   T3-sgd   the same, trained with SGD, learning rate 0.02 and momentum 0.9, chosen by a sweep
  *            run while writing this example (10,000 updates each): with momentum 0.9, rates 0.01
@@ -84,7 +94,23 @@ export function echo(o: RunOptions, s: EchoSetting): Outcome {
   o.log(`Sequence: [${sequence.join(', ')}]`);
   o.log(`Expected: [${sequence[s.outIndex]}]`);
   o.log(`Predicted: [${model.predictClasses(X).data[0]}]`);
-  return { accuracy, text: `${correct}/100`, asOriginal: accuracy === 1, training: `${updates.toLocaleString('en')} updates`, checks: { 'at least 98/100': correct >= 98 } };
+
+  // Beyond the original: the same model on 10,000 further new sequences, its accuracy p measured
+  // closely. 100/100 on 100 sequences is then a draw that comes out with probability about p^100
+  // (p = 99% gives 0.37): it says more about the 100 sequences drawn than about the model.
+  const more = Array.from({ length: 10_000 }, () => generateExample(random, s).sequence);
+  const predicted = model.predictClasses(oneHot(more, s.features)).data;
+  const right = more.filter((sequence, k) => predicted[k] === sequence[s.outIndex]).length;
+  const p = right / more.length;
+  o.log(`Accuracy on 10,000 more new sequences: ${(p * 100).toFixed(2)}% (so 100/100 on 100 has probability about ${(p ** 100).toFixed(2)})`);
+  return {
+    accuracy,
+    text: `${correct}/100`,
+    asOriginal: accuracy === 1,
+    training: `${updates.toLocaleString('en')} updates`,
+    checks: { 'at least 98/100': correct >= 98 },
+    details: `10,000 more new sequences: ${(p * 100).toFixed(2)}%, so P(100/100) ≈ ${(p ** 100).toFixed(2)}`,
+  };
 }
 
 const tutorial: EchoSetting = { length: 5, features: 10, outIndex: 2, units: 25, updates: 10_000, optimizer: () => new Adam() };
@@ -92,7 +118,7 @@ const withSgd: EchoSetting = { ...tutorial, optimizer: () => new SGD({ learningR
 const harder: EchoSetting = { length: 10, features: 20, outIndex: 7, units: 25, updates: 20_000, optimizer: () => new Adam() };
 
 export const experiments: Experiment[] = [
-  { id: 'T3', tutorial: 'T3', title: 'echo: length 5, 10 values, index 2; LSTM(25), Adam', original: '100% on 100 new sequences', goal: '100/100', seeds: 5, run: (o) => echo(o, tutorial) },
+  { id: 'T3', tutorial: 'T3', title: 'echo: length 5, 10 values, index 2; LSTM(25), Adam', original: '100% on 100 new sequences', goal: '100/100', seeds: 20, run: (o) => echo(o, tutorial) },
   { id: 'T3-sgd', tutorial: 'T3', title: 'extension: SGD, learning rate 0.02, momentum 0.9', original: '(suggested extension, no figure)', goal: '100/100', seeds: 5, run: (o) => echo(o, withSgd) },
   { id: 'T3-hard', tutorial: 'T3', title: 'extension: length 10, 20 values, index 7; LSTM(25), 20,000 updates', original: '(suggested extension, no figure)', goal: '100/100', seeds: 5, run: (o) => echo(o, harder) },
 ];

@@ -3,7 +3,7 @@
  *
  *   npm run tutorials                   each experiment once (seed 1), printed as its example
  *                                       prints it, then a summary table
- *   npm run tutorials -- --report       each experiment over its seeds (T1: 20 seeds, the rest 5),
+ *   npm run tutorials -- --report       each experiment over its seeds (T1, T3: 20; T2f: 10; the rest 5),
  *                                       then writes docs/tutorial-results.md from what it measured
  *
  * Flags (both modes):
@@ -307,6 +307,18 @@ function reportMarkdown(rows: Row[], run: { totalSeconds: number; jobsCount: num
       const other = fm.runs.find((m) => m.job.seed === run.job.seed);
       md.push(`- seed ${run.job.seed}, T2f: ${run.outcome.details ?? '?'}`);
       if (other) md.push(`- seed ${run.job.seed}, T2f-masked: ${other.outcome.details ?? '?'}`);
+    }
+    md.push('');
+  }
+
+  const echoRows = rows.filter((r) => r.experiment.tutorial === 'T3' && r.runs.some((d) => d.outcome.details !== undefined));
+  if (echoRows.length > 0) {
+    md.push('## T3: 100 new sequences, and 10,000 more');
+    md.push('');
+    md.push('The original measures its model once, on 100 new sequences. Each run here also measures the same trained model on 10,000 further new sequences: with accuracy p there, 100/100 on 100 sequences comes out with probability about p^100 (p = 99% gives 0.37, p = 99.9% gives 0.90), so whether a seed shows 100/100 depends on the 100 sequences drawn as much as on the model.');
+    md.push('');
+    for (const r of echoRows) {
+      for (const d of r.runs) md.push(`- ${r.experiment.id}, seed ${d.job.seed}: ${d.outcome.text}; ${d.outcome.details ?? '?'}`);
     }
     md.push('');
   }

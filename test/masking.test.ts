@@ -9,7 +9,8 @@
  *      outputs, weight gradients, dx, carried state;
  *   3. masked steps anywhere in a sequence change neither the state nor the gradients;
  *   4. a batch of sequences of different lengths, padded by padSequences;
- *   5. configuration, serialisation, bad values, and a whole model (gradCheck, fit).
+ *   5. configuration, serialisation, bad values, gradCheck of a masking layer (masked input
+ *      entries compared with 0, not perturbed) and of a whole model, fit.
  * Why exact: the layer sums dW, dU and db over the rows of the unmasked steps only, gathered in
  * order, so a padded sequence feeds the same rows to the same products as the unpadded one; and
  * every other product (x·W, h·U, dz·Wᵀ, dz·Uᵀ) computes each row on its own. If a GEMM kernel
@@ -454,6 +455,45 @@ describe('LSTM masking: configuration and models', () => {
     const y = tensor([[1, 0, 0], [0, 1, 0], [0, 0, 1]], undefined, 'float64');
     const result = gradCheck({ model, x, y });
     expect(result.maxRelativeError).toBeLessThan(1e-6);
+  });
+
+  it('gradCheck({ layer, input }) on pre-padded input: passes; the input entries of masked steps are not perturbed but compared with 0', () => {
+    // Perturbing an entry of a masked step would un-mask the step (a jump in L, not a slope): before
+    // gradCheck skipped them, this reported a relative error of about 1 at a padded input entry.
+    const rng = mulberry32(91);
+    for (const returnSequences of [false, true]) {
+      const layer = randomLayer(rng, 2, 3, { returnSequences, maskValue: 0 });
+      const x = padSequences([uniform(rng, [2, 2]), uniform(rng, [4, 2]), uniform(rng, [1, 2])], { dtype: 'float64' }); // [3, 4, 2]; 2 + 0 + 3 padded steps
+      const result = gradCheck({ layer, input: x });
+      expect(result.maxRelativeError, JSON.stringify(result.worst)).toBeLessThan(1e-6);
+      expect(result.entriesSkipped).toBe(5 * 2);
+      expect(result.entriesChecked).toBe(layer.countParams() + x.size - 5 * 2);
+    }
+    // A step masked only when ALL its features equal maskValue: one feature at 0 is perturbed as usual.
+    const layer = randomLayer(rng, 2, 3, { maskValue: 0 });
+    const x = uniform(rng, [1, 3, 2]);
+    x.data[0] = 0;
+    expect(gradCheck({ layer, input: x }).entriesSkipped).toBe(0);
+  });
+
+  it('gradCheck({ layer, input }) still catches a masked step whose dx is not 0', () => {
+    class LeakyMask extends LSTM {
+      override backward(dy: Tensor): Tensor {
+        const dx = super.backward(dy);
+        dx.data[0] += 0.5; // sample 0, step 0, feature 0: a padded step below
+        return dx;
+      }
+    }
+    const rng = mulberry32(92);
+    const layer = new LeakyMask({ units: 3, dtype: 'float64', maskValue: 0 });
+    layer.build([null, null, 2]);
+    layer.setWeights([uniform(rng, [2, 12]), uniform(rng, [3, 12], 0.7), uniform(rng, [12], 0.5)]);
+    const x = padSequences([uniform(rng, [2, 2]), uniform(rng, [4, 2])], { dtype: 'float64' });
+    const result = gradCheck({ layer, input: x });
+    expect(result.worst.argument).toBe('input');
+    expect(result.worst.index).toEqual([0, 0, 0]);
+    expect(result.worst.numeric).toBe(0);
+    expect(result.maxRelativeError).toBe(1);
   });
 
   it('training on padded + masked data follows training on the unpadded data exactly (SGD, one sample per batch)', () => {

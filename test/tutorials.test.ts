@@ -117,13 +117,15 @@ describe('T2: the alphabet, six framings', () => {
 
 describe('T3: the echo problem', () => {
   it('LSTM(25) on [5, 10]: the summary shows 3600, 260 and 3,860; 10,000 fresh updates reach >= 98% on 100 new sequences on at least 2 of seeds 1..3', () => {
-    // The original reports 100% from one run; here 100/100 comes on some seeds only, and TF.js
-    // does the same (docs/tutorials.md), so the test asks for the issue's >= 98%.
+    // The original reports 100% from one run; here 100/100 comes on about two seeds in three, and
+    // TF.js from the same weights on the same data scores the same per seed (docs/tutorials.md),
+    // so the test asks for the issue's >= 98%.
     const successes = mostOf('T3', (o, lines) => {
       expect(lines.find((l) => l.includes('(LSTM)'))).toMatch(/3600\s*$/);
       expect(lines.find((l) => l.includes('(Dense)'))).toMatch(/260\s*$/);
       expect(lines).toContain('Total params: 3,860');
       expect(lines.some((l) => /^Accuracy: \d+\.0{6}$/.test(l))).toBe(true);
+      expect(lines.some((l) => /^Accuracy on 10,000 more new sequences: \d+\.\d\d% /.test(l))).toBe(true);
       return o.accuracy >= 0.98;
     });
     expect(successes.count, successes.tally).toBeGreaterThanOrEqual(2);

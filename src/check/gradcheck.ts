@@ -8,9 +8,17 @@
  *
  * For a layer, the scalar checked is L = Σ y ⊙ r with a fixed random r (or the given
  * `outputGradient`), so dL/dy = r exercises every output. Every weight entry and every input
- * entry is perturbed. A stateful layer is restored to its carried state before every forward,
- * so the check measures gradients of one batch from a fixed initial state (what BPTT computes),
- * and the layer's state and weights are left exactly as they were.
+ * entry is perturbed (but not those of masked steps, below). A stateful layer is restored to its
+ * carried state before every forward, so the check measures gradients of one batch from a fixed
+ * initial state (what BPTT computes), and the layer's state and weights are left exactly as they
+ * were.
+ *
+ * Masking: for a layer with a non-null `maskValue` (an LSTM), the input entries of masked steps
+ * (a sample's step whose features ALL equal maskValue) are NOT perturbed: nudging one of them
+ * off maskValue would un-mask the step, a jump in L rather than its slope, and report a false
+ * failure. Their analytic gradient is 0 by definition (a masked step adds nothing and gets
+ * dx = 0), so each is compared with an exact 0 instead; `entriesSkipped` counts them. Every
+ * weight and every input entry of an unmasked step is perturbed as usual.
  */
 import type { Layer } from '../layers/layer.js';
 import { getLoss, type Loss } from '../losses/index.js';
@@ -65,7 +73,7 @@ export function gradCheckLayer(target: LayerGradCheckTarget, options: GradCheckO
     shape: w.shape,
     analytic: grads[i].data,
   }));
-  args.push({ name: 'input', values: x.data, shape: x.shape, analytic: dx.data });
+  args.push({ name: 'input', values: x.data, shape: x.shape, analytic: dx.data, skip: maskedInputEntries(layer, x) });
   try {
     return compareWithFiniteDifferences(args, objective, options);
   } finally {
@@ -89,7 +97,9 @@ export interface ModelGradCheckTarget {
 
 /**
  * Check analytic gradients against central finite differences, in float64:
- * - `{ layer, input }`: every weight and every input entry of a layer, for L = Σ y ⊙ r;
+ * - `{ layer, input }`: every weight and every input entry of a layer, for L = Σ y ⊙ r (with
+ *   a non-null `maskValue`, the input entries of masked steps are not perturbed: their gradient
+ *   is 0 by definition and is compared with 0; see gradCheckLayer above);
  * - `{ loss, yPred, yTrue }`: a loss's gradient with respect to the predictions;
  * - `{ model, x, y }`: every weight of a compiled model, for its loss on (x, y)
  *   (carried states are restored around every evaluation).
@@ -125,6 +135,29 @@ export function gradCheckModel(target: ModelGradCheckTarget, options: FiniteDiff
   const names = model.weightNames;
   const args: CheckedArgument[] = model.trainableWeights.map((w, i) => ({ name: names[i], values: w.data, shape: w.shape, analytic: grads[i].data }));
   return compareWithFiniteDifferences(args, () => model.computeGradients(target.x, target.y).loss, options);
+}
+
+/**
+ * For a layer with a numeric `maskValue` and an input [B, T, I]: 1 at every entry of a step whose
+ * I features all equal maskValue (the layer's own test, ===), else 0; undefined when the layer
+ * does not mask or no step is masked.
+ */
+function maskedInputEntries(layer: Layer, x: Tensor): Uint8Array | undefined {
+  const maskValue = (layer as { maskValue?: unknown }).maskValue;
+  if (typeof maskValue !== 'number' || x.shape.length !== 3) return undefined;
+  const I = x.shape[2];
+  const rows = x.data.length / I; // B·T steps, each I contiguous features
+  const skip = new Uint8Array(x.data.length);
+  let any = false;
+  for (let r = 0; r < rows; r++) {
+    let masked = I > 0;
+    for (let k = 0; k < I && masked; k++) masked = x.data[r * I + k] === maskValue;
+    if (masked) {
+      skip.fill(1, r * I, (r + 1) * I);
+      any = true;
+    }
+  }
+  return any ? skip : undefined;
 }
 
 /** A private xorshift generator, so a check never shifts the library's random stream. */
