@@ -577,7 +577,8 @@ export class Sequential implements TrainingModel {
     try {
       this.backward(result);
     } catch (error) {
-      // A layer refuses a non-finite upstream gradient: an overflow between the layers.
+      // A user's layer (through its public backward) may refuse a non-finite upstream gradient;
+      // the built-in layers pass it on, and the gradient check below stops the step.
       throw Object.assign(trainingStopped(`backpropagation failed (${(error as Error).message})`, epoch, batch), { cause: error });
     }
     const { params, grads } = this.parametersAndGradients();

@@ -78,33 +78,41 @@ export function gemmPacked(
 /**
  * Copy an (rows × kc) block, element (r, p) at src[base + r·sr + p·sp], into panels of `width`
  * rows: panel q holds rows q·width .. q·width+width-1 as dst[q·kc·width + p·width + (r mod width)].
- * Rows past the end are zero, so the microkernel never needs a ragged case.
+ * Rows past the end are zero, so the microkernel never needs a ragged case. Used by both packed
+ * kernels: into float64 panels here, into float32 panels in WebAssembly memory (gemm-wasm.ts).
  */
-function packPanels(src: TypedArray, base: number, sr: number, sp: number, rows: number, kc: number, width: number, dst: Float64Array): void {
+export function packPanels(src: TypedArray, base: number, sr: number, sp: number, rows: number, kc: number, width: number, dst: TypedArray): void {
   let d = 0;
   for (let r0 = 0; r0 < rows; r0 += width) {
     const full = Math.min(width, rows - r0);
+    const first = base + r0 * sr;
     if (full === 4 && width === 4) {
-      // The common case, unrolled: four source rows read side by side.
-      let s0 = base + r0 * sr;
-      let s1 = s0 + sr;
-      let s2 = s1 + sr;
-      let s3 = s2 + sr;
-      for (let p = 0; p < kc; p++) {
-        dst[d] = src[s0];
-        dst[d + 1] = src[s1];
-        dst[d + 2] = src[s2];
-        dst[d + 3] = src[s3];
-        d += 4;
-        s0 += sp;
-        s1 += sp;
-        s2 += sp;
-        s3 += sp;
+      // A whole 4-wide panel (the common case), unrolled: four source rows read side by side.
+      for (let p = 0, s = first; p < kc; p++, s += sp, d += 4) {
+        dst[d] = src[s];
+        dst[d + 1] = src[s + sr];
+        dst[d + 2] = src[s + 2 * sr];
+        dst[d + 3] = src[s + 3 * sr];
       }
       continue;
     }
+    if (full === 8 && width === 8) {
+      // A whole 8-wide panel (the WebAssembly kernel's B panels), unrolled likewise.
+      for (let p = 0, s = first; p < kc; p++, s += sp, d += 8) {
+        dst[d] = src[s];
+        dst[d + 1] = src[s + sr];
+        dst[d + 2] = src[s + 2 * sr];
+        dst[d + 3] = src[s + 3 * sr];
+        dst[d + 4] = src[s + 4 * sr];
+        dst[d + 5] = src[s + 5 * sr];
+        dst[d + 6] = src[s + 6 * sr];
+        dst[d + 7] = src[s + 7 * sr];
+      }
+      continue;
+    }
+    // A ragged last panel: the missing rows are zero.
     for (let p = 0; p < kc; p++) {
-      const s = base + r0 * sr + p * sp;
+      const s = first + p * sp;
       for (let r = 0; r < width; r++) dst[d + r] = r < full ? src[s + r * sr] : 0;
       d += width;
     }

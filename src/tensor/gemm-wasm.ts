@@ -11,6 +11,7 @@
  */
 import type { TypedArray } from './alloc.js';
 import { compileKernel } from '../common/wasm.js';
+import { packPanels } from './gemm-kernels.js';
 import { GEMM_WASM_BASE64 } from './wasm/gemm-binary.js';
 
 /** Tile and block sizes (floats): a 4×8 register tile; KC·8 floats of a B panel (8 KiB) stay in L1. */
@@ -108,13 +109,13 @@ export function gemmPackedWasm(
         wholeBlock += ncPadded * kc * 4;
       } else {
         // op(B)[pc .. pc+kc, jc .. jc+nc] → 8-column panels, zero-padded to a multiple of 8.
-        packPanelsFloat32(b, bo + pc * sbp + jc * sbj, sbj, sbp, nc, kc, NR, packB);
+        packPanels(b, bo + pc * sbp + jc * sbj, sbj, sbp, nc, kc, NR, packB);
       }
       for (let ic = 0; ic < m; ic += MC) {
         const mc = Math.min(MC, m - ic);
         const mcPadded = Math.ceil(mc / MR) * MR;
         // op(A)[ic .. ic+mc, pc .. pc+kc] → 4-row panels, zero-padded to a multiple of 4.
-        packPanelsFloat32(a, ao + ic * sai + pc * sap, sai, sap, mc, kc, MR, packA);
+        packPanels(a, ao + ic * sai + pc * sap, sai, sap, mc, kc, MR, packA);
         block(mcPadded, ncPadded, kc, A_OFFSET, bOffset, C_OFFSET);
         // C[ic.., jc..] += the block (its padding rows and columns are dropped).
         for (let r = 0; r < mc; r++) {
@@ -141,51 +142,9 @@ function packWholeB(kern: Kernel, b: TypedArray, bo: number, sbp: number, sbj: n
     const ncPadded = Math.ceil(nc / NR) * NR;
     for (let pc = 0; pc < k; pc += KC) {
       const kc = Math.min(KC, k - pc);
-      packPanelsFloat32(b, bo + pc * sbp + jc * sbj, sbj, sbp, nc, kc, NR, kern.remembered.subarray(at, at + ncPadded * kc));
+      packPanels(b, bo + pc * sbp + jc * sbj, sbj, sbp, nc, kc, NR, kern.remembered.subarray(at, at + ncPadded * kc));
       at += ncPadded * kc;
     }
   }
   kern.rememberedKey = { data: b, bo, sbp, sbj, k, n };
-}
-
-/**
- * Copy an (rows × kc) block, element (r, p) at src[base + r·sr + p·sp], into panels of `width`
- * rows: panel q holds rows q·width .. q·width+width-1 as dst[q·kc·width + p·width + (r mod width)];
- * rows past the end are zero. (gemm-kernels.ts' packPanels, into float32.)
- */
-function packPanelsFloat32(src: TypedArray, base: number, sr: number, sp: number, rows: number, kc: number, width: number, dst: Float32Array): void {
-  let d = 0;
-  for (let r0 = 0; r0 < rows; r0 += width) {
-    const full = Math.min(width, rows - r0);
-    const first = base + r0 * sr;
-    if (full === 8 && width === 8) {
-      // A whole B panel (the common case), unrolled: eight source rows read side by side.
-      for (let p = 0, s = first; p < kc; p++, s += sp, d += 8) {
-        dst[d] = src[s];
-        dst[d + 1] = src[s + sr];
-        dst[d + 2] = src[s + 2 * sr];
-        dst[d + 3] = src[s + 3 * sr];
-        dst[d + 4] = src[s + 4 * sr];
-        dst[d + 5] = src[s + 5 * sr];
-        dst[d + 6] = src[s + 6 * sr];
-        dst[d + 7] = src[s + 7 * sr];
-      }
-      continue;
-    }
-    if (full === 4 && width === 4) {
-      // A whole A panel, unrolled likewise.
-      for (let p = 0, s = first; p < kc; p++, s += sp, d += 4) {
-        dst[d] = src[s];
-        dst[d + 1] = src[s + sr];
-        dst[d + 2] = src[s + 2 * sr];
-        dst[d + 3] = src[s + 3 * sr];
-      }
-      continue;
-    }
-    for (let p = 0; p < kc; p++) {
-      const s = first + p * sp;
-      for (let r = 0; r < width; r++) dst[d + r] = r < full ? src[s + r * sr] : 0;
-      d += width;
-    }
-  }
 }
