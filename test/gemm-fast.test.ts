@@ -4,8 +4,8 @@
  * Shapes are drawn around every blocking edge of the packed kernel (the 4×4 register tile, the
  * KC-deep slices, MC-tall and NC-wide blocks), with offsets, padded leading dimensions, all four
  * transpose cases and both accumulate modes, and run through each path (packed JavaScript, packed
- * WebAssembly SIMD (float32), unpacked rows-axpy, unpacked rows-dot) directly as well as through
- * the `gemm` entry point.
+ * WebAssembly SIMD (float32), unpacked rows-axpy and rows-dot in JavaScript and in WebAssembly
+ * SIMD (float32)) directly as well as through the `gemm` entry point.
  *
  * Tolerances: float64 agrees to a few ulps per term; float32 to (k + 2)·2⁻²³ times Σ_p |A||B|
  * (plus |C| when accumulating): the reference rounds to float32 after every multiply-add, the
@@ -18,11 +18,11 @@ import fc from 'fast-check';
 import { gemm, usePacked, type MatrixRef } from '../src/tensor/gemm.js';
 import { gemmReference } from '../src/tensor/gemm-reference.js';
 import { KC, MC, MR, NC, NR, gemmPacked, gemmRowsAxpy, gemmRowsDot } from '../src/tensor/gemm-kernels.js';
-import { gemmPackedWasm } from '../src/tensor/gemm-wasm.js';
+import { gemmPackedWasm, gemmRowsWasm } from '../src/tensor/gemm-wasm.js';
 import type { TypedArray } from '../src/tensor/alloc.js';
 
 type DType = 'float32' | 'float64';
-type Path = 'entry' | 'packed' | 'wasm' | 'rows';
+type Path = 'entry' | 'packed' | 'wasm' | 'rows' | 'rowsWasm';
 
 interface Case {
   m: number;
@@ -96,7 +96,9 @@ function run(path: Path, dtype: DType, t: Case): void {
     if (!accumulate) for (let i = 0; i < m; i++) cFast.data.fill(0, cFast.offset + i * C.ld, cFast.offset + i * C.ld + n);
     const sai = transA ? 1 : A.ld;
     const sap = transA ? A.ld : 1;
-    if (path === 'wasm') {
+    if (path === 'rowsWasm') {
+      gemmRowsWasm(m, n, k, A.data, offset, sai, sap, B.data, offset + 1, B.ld, transB, cFast.data, offset + 2, C.ld);
+    } else if (path === 'wasm') {
       gemmPackedWasm(m, n, k, A.data, offset, sai, sap, B.data, offset + 1, transB ? 1 : B.ld, transB ? B.ld : 1, cFast.data, offset + 2, C.ld);
     } else if (path === 'packed') {
       gemmPacked(m, n, k, A.data, offset, sai, sap, B.data, offset + 1, transB ? 1 : B.ld, transB ? B.ld : 1, cFast.data, offset + 2, C.ld);
@@ -132,10 +134,10 @@ function run(path: Path, dtype: DType, t: Case): void {
 
 describe('fast GEMM equals the reference', () => {
   for (const dtype of ['float32', 'float64'] as const) {
-    for (const path of ['entry', 'packed', 'wasm', 'rows'] as const) {
-      if (path === 'wasm' && dtype === 'float64') continue; // the SIMD kernel is float32 only
+    for (const path of ['entry', 'packed', 'wasm', 'rows', 'rowsWasm'] as const) {
+      if ((path === 'wasm' || path === 'rowsWasm') && dtype === 'float64') continue; // the SIMD kernels are float32 only
       it(`${path} path, ${dtype}: random shapes around the block edges, offsets, leading dimensions, transposes, accumulate (property)`, () => {
-        fc.assert(fc.property(caseArbitrary(path === 'rows' ? 300_000 : 1_500_000), (t) => run(path, dtype, t)), { numRuns: path === 'entry' ? 120 : 80 });
+        fc.assert(fc.property(caseArbitrary(path === 'rows' || path === 'rowsWasm' ? 300_000 : 1_500_000), (t) => run(path, dtype, t)), { numRuns: path === 'entry' ? 120 : 80 });
       });
     }
   }
@@ -173,6 +175,26 @@ describe('fast GEMM equals the reference', () => {
     expect(product(a2, b1, 'reuse')).toEqual(product(a2, b1)); // reused
     expect(product(a2, b2, 'reuse')).toEqual(product(a2, b2)); // another B: packed again, not reused
     expect(product(a1, b1, 'reuse', true)).toEqual(product(a1, b1, undefined, true)); // same array, transposed: packed again
+  });
+
+  it('the unpacked WebAssembly path remembers B the same way: reused bits equal fresh ones, and only for that B', () => {
+    const next = lcg(5);
+    const [m, n, k] = [1, 100, 25]; // the echo problem's recurrent step: batch 1, 4·25 gates
+    const random = (size: number) => Float32Array.from({ length: size }, next);
+    const [a1, a2, b1, b2] = [random(m * k), random(m * k), random(k * n), random(k * n)];
+    const product = (a: Float32Array, b: Float32Array, packing?: 'remember' | 'reuse', transB = false) => {
+      const c = new Float32Array(m * (transB ? k : n));
+      const [rows, cols, depth] = transB ? [m, k, n] : [m, n, k]; // transposed: a [1, 100] times bᵀ [100, 25]
+      const aUsed = transB ? Float32Array.from({ length: n }, (_, i) => a[i % k] * 0.5) : a;
+      gemm(rows, cols, depth, { data: aUsed, offset: 0, ld: depth }, { data: b, offset: 0, ld: transB ? n : n, transpose: transB, packing }, { data: c, offset: 0, ld: cols }, false);
+      return Array.from(c);
+    };
+    expect(usePacked(m, n, k)).toBe(false);
+    expect(product(a1, b1, 'remember')).toEqual(product(a1, b1));
+    expect(product(a2, b1, 'reuse')).toEqual(product(a2, b1)); // reused
+    expect(product(a2, b2, 'reuse')).toEqual(product(a2, b2)); // another B: copied again, not reused
+    expect(product(a1, b1, 'reuse', true)).toEqual(product(a1, b1, undefined, true)); // same array, transposed: copied again
+    expect(product(a2, b1, 'reuse', true)).toEqual(product(a2, b1, undefined, true));
   });
 
   it('uses the unpacked path for batch-1 products and the packed path for the large ones', () => {

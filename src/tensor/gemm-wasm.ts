@@ -148,3 +148,134 @@ function packWholeB(kern: Kernel, b: TypedArray, bo: number, sbp: number, sbj: n
   }
   kern.rememberedKey = { data: b, bo, sbp, sbj, k, n };
 }
+
+// ---------------------------------------------------------------------------------------
+// Unpacked products for few rows of A (batch 1): rowsAxpy / rowsDot of wasm/gemm.wat, run by a
+// second instance of the module with a memory of its own, laid out as
+//   [ remembered B | B | A | C ]
+// The operands are copied in as they are stored (a row-contiguous B or C in one copy), so no
+// packing is needed; B remembered as for the packed kernel stays resident across time steps.
+// ---------------------------------------------------------------------------------------
+
+type RowsKernelFunction = (m: number, n: number, k: number, aOff: number, lda: number, bOff: number, ldb: number, cOff: number, ldc: number) => void;
+
+interface RowsKernel {
+  memory: WebAssembly.Memory;
+  rowsAxpy: RowsKernelFunction;
+  rowsDot: RowsKernelFunction;
+  floats: Float32Array;
+  /** Floats reserved at the start of memory for the remembered B. */
+  rememberedCapacity: number;
+  rememberedKey: { data: TypedArray; bo: number; ldb: number; rows: number; cols: number } | undefined;
+}
+
+let rowsKernel: RowsKernel | null | undefined;
+
+function rowsKernelInstance(): RowsKernel | null {
+  if (rowsKernel === undefined) {
+    const module = compileKernel(GEMM_WASM_BASE64);
+    if (module === null) {
+      rowsKernel = null;
+    } else {
+      const memory = new WebAssembly.Memory({ initial: 1 });
+      const instance = new WebAssembly.Instance(module, { env: { memory } });
+      rowsKernel = {
+        memory,
+        rowsAxpy: instance.exports.rowsAxpy as RowsKernelFunction,
+        rowsDot: instance.exports.rowsDot as RowsKernelFunction,
+        floats: new Float32Array(memory.buffer),
+        rememberedCapacity: 0,
+        rememberedKey: undefined,
+      };
+    }
+  }
+  return rowsKernel;
+}
+
+/** Grow the rows kernel's memory to at least `floats` floats (refreshing its view). */
+function ensureFloats(kern: RowsKernel, floats: number): void {
+  const bytes = floats * 4;
+  if (kern.memory.buffer.byteLength < bytes) {
+    kern.memory.grow(Math.ceil((bytes - kern.memory.buffer.byteLength) / 65536));
+    kern.floats = new Float32Array(kern.memory.buffer);
+  }
+}
+
+/**
+ * How a rows × cols matrix stored with row stride ld is copied into the kernel's memory: as
+ * stored, in one copy (rows contiguous, or nearly), or row by row, packed to stride cols.
+ */
+function copiedStride(ld: number, rows: number, cols: number): number {
+  return ld === cols || (rows - 1) * ld + cols <= 2 * rows * cols ? ld : cols;
+}
+
+/** Floats a matrix takes in the kernel's memory at row stride `stride`. */
+const copiedFloats = (stride: number, rows: number, cols: number): number => (rows === 0 ? 0 : (rows - 1) * stride + cols);
+
+/** Copy a rows × cols matrix (src[so], row stride ld) to dst[d] at row stride `stride` (from copiedStride). */
+function copyIn(src: TypedArray, so: number, ld: number, rows: number, cols: number, dst: Float32Array, d: number, stride: number): void {
+  if (rows === 0 || cols === 0) return;
+  if (stride === ld) {
+    dst.set(src.subarray(so, so + copiedFloats(ld, rows, cols)), d);
+  } else {
+    for (let r = 0; r < rows; r++) dst.set(src.subarray(so + r * ld, so + r * ld + cols), d + r * stride);
+  }
+}
+
+/** Round a float count up to a multiple of 4 (16-byte alignment for the regions). */
+const align4 = (floats: number): number => Math.ceil(floats / 4) * 4;
+
+/**
+ * C += op(A)·op(B) for float32 operands and few rows of op(A), without packing:
+ * op(A)(i, p) = a[ao + i·sai + p·sap]; B stored k×n (row stride ldb) or, with transB, n×k;
+ * C(i, j) = c[co + i·ldc + j]. `packing` keeps B resident across calls, as in gemm.ts.
+ * Call only when gemmWasmAvailable().
+ */
+export function gemmRowsWasm(
+  m: number, n: number, k: number,
+  a: TypedArray, ao: number, sai: number, sap: number,
+  b: TypedArray, bo: number, ldb: number, transB: boolean,
+  c: TypedArray, co: number, ldc: number,
+  packing?: 'remember' | 'reuse',
+): void {
+  const kern = rowsKernelInstance()!;
+  const bRows = transB ? n : k;
+  const bCols = transB ? k : n;
+  const bStride = copiedStride(ldb, bRows, bCols);
+  const bFloats = align4(copiedFloats(bStride, bRows, bCols));
+  // Regions, in floats: the remembered B from 0, then B (when not remembered), op(A) (m × k), C.
+  let bAt = kern.rememberedCapacity;
+  let aAt = bAt + bFloats;
+  if (packing !== undefined) {
+    const key = kern.rememberedKey;
+    const same = key !== undefined && key.data === b && key.bo === bo && key.ldb === ldb && key.rows === bRows && key.cols === bCols;
+    if (packing === 'remember' || !same) {
+      if (bFloats > kern.rememberedCapacity) {
+        kern.rememberedCapacity = bFloats;
+        ensureFloats(kern, bFloats);
+      }
+      copyIn(b, bo, ldb, bRows, bCols, kern.floats, 0, bStride);
+      kern.rememberedKey = { data: b, bo, ldb, rows: bRows, cols: bCols };
+    }
+    bAt = 0;
+    aAt = kern.rememberedCapacity;
+  }
+  const cStride = copiedStride(ldc, m, n);
+  const cAt = aAt + align4(m * k);
+  ensureFloats(kern, cAt + copiedFloats(cStride, m, n));
+  const mem = kern.floats;
+  if (packing === undefined) copyIn(b, bo, ldb, bRows, bCols, mem, bAt, bStride);
+  // op(A) as m rows of k, contiguous.
+  if (sap === 1 && sai === k) {
+    mem.set(a.subarray(ao, ao + m * k), aAt);
+  } else {
+    for (let i = 0, d = aAt; i < m; i++) for (let p = 0, s = ao + i * sai; p < k; p++, s += sap) mem[d++] = a[s];
+  }
+  copyIn(c, co, ldc, m, n, mem, cAt, cStride);
+  (transB ? kern.rowsDot : kern.rowsAxpy)(m, n, k, aAt * 4, k, bAt * 4, bStride, cAt * 4, cStride);
+  if (cStride === ldc) {
+    c.set(mem.subarray(cAt, cAt + copiedFloats(ldc, m, n)), co);
+  } else {
+    for (let i = 0; i < m; i++) c.set(mem.subarray(cAt + i * cStride, cAt + i * cStride + n), co + i * ldc);
+  }
+}

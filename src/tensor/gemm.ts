@@ -24,7 +24,7 @@
 import type { TypedArray } from './alloc.js';
 import { gemmPacked, gemmRowsAxpy, gemmRowsDot } from './gemm-kernels.js';
 import { zeroMatrix } from './gemm-reference.js';
-import { gemmPackedWasm, gemmWasmAvailable } from './gemm-wasm.js';
+import { gemmPackedWasm, gemmRowsWasm, gemmWasmAvailable } from './gemm-wasm.js';
 
 export interface MatrixRef {
   data: TypedArray;
@@ -57,6 +57,8 @@ export function gemm(m: number, n: number, k: number, a: MatrixRef, b: MatrixRef
       return;
     }
     gemmPacked(m, n, k, a.data, a.offset, sai, sap, b.data, b.offset, transB ? 1 : b.ld, transB ? b.ld : 1, c.data, c.offset, c.ld);
+  } else if (m * n * k >= ROWS_WASM_MIN_WORK && a.data instanceof Float32Array && b.data instanceof Float32Array && c.data instanceof Float32Array && gemmWasmAvailable()) {
+    gemmRowsWasm(m, n, k, a.data, a.offset, sai, sap, b.data, b.offset, b.ld, transB, c.data, c.offset, c.ld, b.packing);
   } else if (transB) {
     gemmRowsDot(m, n, k, a.data, a.offset, sai, sap, b.data, b.offset, b.ld, c.data, c.offset, c.ld);
   } else {
@@ -66,6 +68,8 @@ export function gemm(m: number, n: number, k: number, a: MatrixRef, b: MatrixRef
 
 /** Rows below which packing does not pay (B would be packed for too few rows of A). */
 export const PACKED_MIN_ROWS = 4;
+/** Multiply-adds below which the unpacked WebAssembly kernel does not repay copying its operands. */
+export const ROWS_WASM_MIN_WORK = 512;
 /** Multiply-adds below which packing does not pay. */
 export const PACKED_MIN_WORK = 16384;
 
