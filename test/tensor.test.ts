@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import ndarray from 'ndarray';
-import { Tensor, tensor, toTensor, zeros, assertFinite } from '../src/tensor/tensor.js';
+import { Tensor, tensor, toTensor, zeros, assertFinite, firstNonFinite } from '../src/tensor/tensor.js';
 
 describe('tensor creation', () => {
   it('infers the shape of nested arrays and stores them row-major', () => {
@@ -75,5 +75,39 @@ describe('tensor creation', () => {
     expect(f.dtype).toBe('float32');
     expect(f.data[0]).toBe(Math.fround(0.1));
     expect(toTensor(t, 'x', 'float64')).toBe(t);
+  });
+});
+
+describe('firstNonFinite', () => {
+  it('finds the first NaN or ±Infinity exactly as a plain scan does, in float32, float64 and plain arrays (property)', () => {
+    const special = fc.constantFrom(NaN, Infinity, -Infinity);
+    const value = fc.oneof(
+      { weight: 8, arbitrary: fc.double({ noNaN: true, noDefaultInfinity: true }) },
+      { weight: 1, arbitrary: fc.constantFrom(0, -0, 3.4e38, -3.4e38, 1e-45, Number.MAX_VALUE) },
+      { weight: 1, arbitrary: special },
+    );
+    const naive = (data: ArrayLike<number>) => {
+      for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) return i;
+      return -1;
+    };
+    fc.assert(
+      fc.property(fc.array(value, { maxLength: 40 }), fc.constantFrom('float32', 'float64', 'array'), (values, kind) => {
+        const data = kind === 'float32' ? Float32Array.from(values) : kind === 'float64' ? Float64Array.from(values) : values;
+        expect(firstNonFinite(data)).toBe(naive(data));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('sees one bad value among thousands of good ones wherever it is, and large finite values are not bad', () => {
+    const data = new Float32Array(1003).fill(3.4e38); // v·0 is 0 even for the largest float32
+    expect(firstNonFinite(data)).toBe(-1);
+    for (const at of [0, 1, 2, 3, 998, 1000, 1001, 1002]) {
+      for (const bad of [NaN, Infinity, -Infinity]) {
+        data[at] = bad;
+        expect(firstNonFinite(data)).toBe(at);
+        data[at] = -1e-30;
+      }
+    }
   });
 });

@@ -212,13 +212,25 @@ function copiedStride(ld: number, rows: number, cols: number): number {
 /** Floats a matrix takes in the kernel's memory at row stride `stride`. */
 const copiedFloats = (stride: number, rows: number, cols: number): number => (rows === 0 ? 0 : (rows - 1) * stride + cols);
 
+/** Copy `count` floats from src[from] to dst[to]: a loop when short (a subarray view costs more than that), else one block copy. */
+function copyFloats(src: TypedArray, from: number, dst: TypedArray, to: number, count: number): void {
+  if (count < SHORT_COPY) {
+    for (let i = 0; i < count; i++) dst[to + i] = src[from + i];
+  } else {
+    dst.set(src.subarray(from, from + count), to);
+  }
+}
+
+/** Below this many floats a copy is a plain loop. */
+const SHORT_COPY = 64;
+
 /** Copy a rows × cols matrix (src[so], row stride ld) to dst[d] at row stride `stride` (from copiedStride). */
 function copyIn(src: TypedArray, so: number, ld: number, rows: number, cols: number, dst: Float32Array, d: number, stride: number): void {
   if (rows === 0 || cols === 0) return;
   if (stride === ld) {
-    dst.set(src.subarray(so, so + copiedFloats(ld, rows, cols)), d);
+    copyFloats(src, so, dst, d, copiedFloats(ld, rows, cols));
   } else {
-    for (let r = 0; r < rows; r++) dst.set(src.subarray(so + r * ld, so + r * ld + cols), d + r * stride);
+    for (let r = 0; r < rows; r++) copyFloats(src, so + r * ld, dst, d + r * stride, cols);
   }
 }
 
@@ -267,15 +279,15 @@ export function gemmRowsWasm(
   if (packing === undefined) copyIn(b, bo, ldb, bRows, bCols, mem, bAt, bStride);
   // op(A) as m rows of k, contiguous.
   if (sap === 1 && sai === k) {
-    mem.set(a.subarray(ao, ao + m * k), aAt);
+    copyFloats(a, ao, mem, aAt, m * k);
   } else {
     for (let i = 0, d = aAt; i < m; i++) for (let p = 0, s = ao + i * sai; p < k; p++, s += sap) mem[d++] = a[s];
   }
   copyIn(c, co, ldc, m, n, mem, cAt, cStride);
   (transB ? kern.rowsDot : kern.rowsAxpy)(m, n, k, aAt * 4, k, bAt * 4, bStride, cAt * 4, cStride);
   if (cStride === ldc) {
-    c.set(mem.subarray(cAt, cAt + copiedFloats(ldc, m, n)), co);
+    copyFloats(mem, cAt, c, co, copiedFloats(ldc, m, n));
   } else {
-    for (let i = 0; i < m; i++) c.set(mem.subarray(cAt + i * cStride, cAt + i * cStride + n), co + i * ldc);
+    for (let i = 0; i < m; i++) copyFloats(mem, cAt + i * cStride, c, co + i * ldc, n);
   }
 }
