@@ -519,3 +519,151 @@ describe('LSTM masking: configuration and models', () => {
     masked.getWeights().forEach((w, n) => expectExact(w.data, plain.getWeights()[n].data, `weight ${n} after training`));
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// 6. The mask goes on, as in Keras: past an LSTM that returns sequences, through a per-step Dense,
+//    into a second LSTM and into the loss and the accuracy (the mean over the unmasked steps)
+// ---------------------------------------------------------------------------------------------
+
+describe('masking goes on past an LSTM that returns sequences (Keras semantics)', () => {
+  /** A float64 model with random weights: a masking LSTM returning sequences, then `rest`. */
+  function stack(rng: () => number, rest: (Dense | LSTM)[], I = 2, H = 3): Sequential {
+    const model = new Sequential([new LSTM({ units: H, inputShape: [null, I], returnSequences: true, maskValue: 0 }), ...rest], { dtype: 'float64' });
+    model.build();
+    model.setWeights(model.getWeights().map((w) => uniform(rng, [...w.shape], 0.8)));
+    return model;
+  }
+  // Sample 0 pre-padded by 2, sample 1 unpadded, sample 2 pre-padded by 1 and masked at step 3.
+  const MASKED = [[true, true, false, false, false], [false, false, false, false, false], [true, false, false, true, false]];
+  const unmaskedRows = MASKED.flat().map((m) => !m);
+
+  it('the loss and the accuracy are the mean over the unmasked steps, computed by hand from the predictions; targets at masked steps change nothing', () => {
+    const rng = mulberry32(301);
+    const model = stack(rng, [new Dense({ units: 4, activation: 'softmax' })]);
+    model.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+    const x = withMask(uniform(rng, [3, 5, 2]), MASKED, 0);
+    const classes = Array.from({ length: 15 }, () => Math.floor(rng() * 4));
+    const y = new Tensor(Float64Array.from(classes.flatMap((c) => [0, 1, 2, 3].map((k) => (k === c ? 1 : 0)))), [3, 5, 4]);
+    const p = model.predict(x).data;
+    let lossSum = 0;
+    let correct = 0;
+    let counted = 0;
+    for (let r = 0; r < 15; r++) {
+      if (!unmaskedRows[r]) continue;
+      const row = Array.from(p.subarray(r * 4, r * 4 + 4));
+      lossSum -= Math.log(row[classes[r]]);
+      correct += row.indexOf(Math.max(...row)) === classes[r] ? 1 : 0;
+      counted++;
+    }
+    const scores = model.evaluate(x, y);
+    expect(scores.loss).toBeCloseTo(lossSum / counted, 12);
+    expect(scores.accuracy).toBe(correct / counted);
+    expect(counted).toBe(11);
+    // Whatever the targets say at a masked step, the loss and every gradient stay the same, bit for bit.
+    const yOther = y.clone();
+    MASKED.flat().forEach((m, r) => {
+      if (m) yOther.data.set([0.25, 0.25, 0.25, 0.25], r * 4);
+    });
+    const a = model.computeGradients(x, y);
+    const b = model.computeGradients(x, yOther);
+    expect(b.loss).toBe(a.loss);
+    a.grads.forEach((g, i) => expectExact(b.grads[i].data, g.data, `gradient ${i}`));
+  });
+
+  it('a second LSTM without a maskValue skips the steps masked below it: it carries its state over them and repeats its output', () => {
+    const rng = mulberry32(302);
+    const model = stack(rng, [new Dense({ units: 3, activation: 'tanh' }), new LSTM({ units: 2, returnSequences: true })]);
+    const x = withMask(uniform(rng, [3, 5, 2]), MASKED, 0);
+    const y = model.predict(x);
+    const out = (b: number, t: number) => Array.from(y.data.subarray((b * 5 + t) * 2, (b * 5 + t + 1) * 2));
+    expect(out(2, 3)).toEqual(out(2, 2)); // masked mid-sequence: the output of step 2 again
+    expect(out(0, 0)).toEqual([0, 0]); //    pre-padded: the zero initial state
+    expect(out(0, 1)).toEqual([0, 0]);
+    expect(out(2, 4)).not.toEqual(out(2, 3));
+    // And each sample's outputs at its real steps are those of its unpadded sequence alone.
+    for (let b = 0; b < 3; b++) {
+      const keep = MASKED[b].map((m) => !m);
+      const alone = model.predict(keepSteps(x, b, keep)).data;
+      const kept = keepSteps(y, b, keep).data;
+      expect(maxAbsDiff(kept, alone)).toBeLessThan(1e-15);
+    }
+  });
+
+  it('padded + masked trains as the unpadded sequences do: per-step targets through a second LSTM, SGD one sample per batch (float64)', () => {
+    const rng = mulberry32(303);
+    const sequences = [uniform(rng, [3, 2]), uniform(rng, [5, 2]), uniform(rng, [2, 2])];
+    const targets = sequences.map((s) => {
+      const T = s.shape[0];
+      return new Tensor(Float64Array.from({ length: T * 2 }, (_, k) => (k % 2 === (Math.floor(k / 2) % 2) ? 1 : 0)), [1, T, 2]);
+    });
+    const padded = stack(rng, [new Dense({ units: 3, activation: 'tanh' }), new LSTM({ units: 3, returnSequences: true }), new Dense({ units: 2, activation: 'softmax' })]);
+    const plain = new Sequential([
+      new LSTM({ units: 3, inputShape: [null, 2], returnSequences: true }),
+      new Dense({ units: 3, activation: 'tanh' }),
+      new LSTM({ units: 3, returnSequences: true }),
+      new Dense({ units: 2, activation: 'softmax' }),
+    ], { dtype: 'float64' });
+    plain.build();
+    plain.setWeights(padded.getWeights());
+    padded.compile({ optimizer: new SGD({ learningRate: 0.3 }), loss: 'categoricalCrossentropy' });
+    plain.compile({ optimizer: new SGD({ learningRate: 0.3 }), loss: 'categoricalCrossentropy' });
+    const x = padSequences(sequences.map((s) => s.toArray() as number[][]), { maxlen: 5, dtype: 'float64' });
+    for (let epoch = 0; epoch < 4; epoch++) {
+      sequences.forEach((s, i) => {
+        const T = s.shape[0];
+        // Targets at the padded steps are junk (uniform): they must not count.
+        const y = new Tensor(new Float64Array(5 * 2).fill(0.5), [1, 5, 2]);
+        y.data.set(targets[i].data, (5 - T) * 2);
+        const lossPadded = padded.trainOnBatch(new Tensor(x.data.slice(i * 10, (i + 1) * 10), [1, 5, 2]), y);
+        const lossPlain = plain.trainOnBatch(new Tensor(s.data, [1, T, 2]), targets[i]);
+        expect(Math.abs(lossPadded - lossPlain)).toBeLessThan(1e-13);
+      });
+    }
+    padded.getWeights().forEach((w, n) => expect(maxAbsDiff(w.data, plain.getWeights()[n].data), `weight ${n}`).toBeLessThan(1e-13));
+  });
+
+  it('gradCheck passes with the loss over the unmasked steps: one LSTM and a per-step Dense, and two LSTMs, for each loss', () => {
+    const rng = mulberry32(304);
+    const losses = [['categoricalCrossentropy', 'softmax'], ['binaryCrossentropy', 'sigmoid'], ['meanSquaredError', 'linear'], ['sparseCategoricalCrossentropy', 'softmax']] as const;
+    for (const [loss, activation] of losses) {
+      for (const second of [false, true]) {
+        const model = stack(rng, second ? [new LSTM({ units: 3, returnSequences: true }), new Dense({ units: 3, activation })] : [new Dense({ units: 3, activation })]);
+        model.compile({ optimizer: 'sgd', loss });
+        const x = withMask(uniform(rng, [3, 5, 2]), MASKED, 0);
+        const y = loss === 'sparseCategoricalCrossentropy'
+          ? new Tensor(Float64Array.from({ length: 15 }, () => Math.floor(rng() * 3)), [3, 5])
+          : loss === 'categoricalCrossentropy'
+            ? new Tensor(Float64Array.from({ length: 45 }, (_, k) => (k % 3 === (Math.floor(k / 3) * 7) % 3 ? 1 : 0)), [3, 5, 3]) // one-hot rows
+            : new Tensor(Float64Array.from({ length: 45 }, () => (loss === 'meanSquaredError' ? 2 * rng() - 1 : rng() < 0.5 ? 1 : 0)), [3, 5, 3]);
+        const result = gradCheck({ model, x, y });
+        expect(result.maxRelativeError, `${loss}, ${second ? 'two LSTMs' : 'one LSTM'}: ${JSON.stringify(result.worst)}`).toBeLessThan(1e-6);
+      }
+    }
+  });
+
+  it('a float32 layer compares its float32 inputs with the float32 maskValue: maskValue 0.1 masks steps of 0.1 (stored as 0.1f)', () => {
+    setSeed(306);
+    const masked = new LSTM({ units: 3, maskValue: 0.1 });
+    const x = tensor([[[0.1, 0.1], [0.4, -0.2], [0.1, 0.1], [0.3, 0.5]]]); // float32: 0.1 is stored as 0.10000000149…
+    const y = masked.forward(x);
+    const plain = new LSTM({ units: 3 });
+    plain.build([null, null, 2]);
+    plain.setWeights(masked.getWeights());
+    expect(Array.from(y.data)).toEqual(Array.from(plain.forward(tensor([[[0.4, -0.2], [0.3, 0.5]]])).data));
+    const f64 = new LSTM({ units: 3, maskValue: 0.1, dtype: 'float64' }); // float64 compares with 0.1 itself
+    f64.build([null, null, 2]);
+    expect(f64.forward(tensor([[[0.1, 0.1]]], undefined, 'float64')).data.every((v) => v === 0)).toBe(true);
+  });
+
+  it('a batch whose every step is masked: loss 0, accuracy over no step, and SGD leaves the weights as they were', () => {
+    const rng = mulberry32(305);
+    const model = stack(rng, [new Dense({ units: 2, activation: 'softmax' })]);
+    model.compile({ optimizer: new SGD({ learningRate: 1 }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+    const before = model.getWeights();
+    const x = new Tensor(new Float64Array(2 * 3 * 2), [2, 3, 2]); // all zeros: every step masked
+    const y = new Tensor(Float64Array.from({ length: 12 }, (_, k) => k % 2), [2, 3, 2]);
+    expect(model.trainOnBatch(x, y)).toBe(0);
+    model.getWeights().forEach((w, n) => expectExact(w.data, before[n].data, `weight ${n}`));
+    expect(model.evaluate(x, y).accuracy).toBeNaN(); // 0 of 0 steps, as Keras' mean over nothing
+  });
+});

@@ -8,6 +8,7 @@
  *      and off, sigmoid and hardSigmoid gates, tanh / relu / linear cell activations, with and
  *      without bias; a stack of two LSTMs; stateful over two consecutive batches; Dense with each
  *      activation and each loss (also enumerated, so every pair runs whatever fast-check draws);
+ *      maskValue against TF.js's Masking + LSTM, on padded input (outputs, loss, weight gradients);
  *   2. 10 steps of SGD (plain, momentum, Nesterov), Adam and RMSprop (plain, momentum, centered)
  *      from the same start with the same gradient sequence; where TF.js's formula differs from
  *      Keras' by design, against the Keras form computed independently here.
@@ -23,7 +24,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Adam, RMSprop, SGD, Tensor, tensor, type DenseActivation, type Optimizer } from '../src/index.js';
+import { Adam, Dense, LSTM, RMSprop, SGD, Sequential, Tensor, tensor, type DenseActivation, type Layer, type Optimizer } from '../src/index.js';
 import {
   buildOurs, buildTfjs, expectClose, expectNear, initTf, ourFigures, outputShape, randomTargets, rng, tf, tfjsFigures, uniform,
   type DenseSpec, type LSTMSpec, type LossName, type ModelSpec,
@@ -156,6 +157,94 @@ describe('TF.js agreement: outputs, loss and gradients', () => {
           loss,
         }, 7);
       }
+    }
+  });
+
+  /**
+   * Masking: our LSTM with maskValue against TF.js's Masking + LSTM, the TF.js model loaded from
+   * our artifacts. Inputs pre-padded with the mask value, plus a masked step inside one sequence.
+   * TF.js 4.22 cannot differentiate through a Masking layer's mask (its `any` has no gradient), so
+   * dL/dx is not compared, nor the weights below the last Masking layer (its mask depends on them).
+   */
+  const MASKED: [string, () => { layers: Layer[]; loss: LossName; shape: [number, number, number]; maskValue: number; masked: [number, number][] }][] = [
+    ['many-to-one, maskValue -1', () => ({
+      layers: [new LSTM({ units: 5, inputShape: [6, 4], maskValue: -1 }), new Dense({ units: 3, activation: 'softmax' })],
+      loss: 'categoricalCrossentropy', shape: [3, 6, 4], maskValue: -1, masked: [[0, 0], [0, 1], [2, 0], [2, 1], [2, 2], [2, 3], [2, 4], [1, 3]],
+    })],
+    ['sequence outputs, maskValue 0', () => ({
+      layers: [new LSTM({ units: 5, inputShape: [5, 3], maskValue: 0, returnSequences: true }), new Dense({ units: 2 })],
+      loss: 'meanSquaredError', shape: [3, 5, 3], maskValue: 0, masked: [[0, 0], [0, 1], [0, 2], [1, 0], [2, 2]],
+    })],
+    ['two LSTMs, each masked', () => ({
+      layers: [
+        new LSTM({ units: 4, inputShape: [6, 2], maskValue: 0.5, returnSequences: true }),
+        new LSTM({ units: 3, maskValue: 0 }), // the first LSTM's outputs at pre-padded steps are its zero initial state
+        new Dense({ units: 1, activation: 'sigmoid' }),
+      ],
+      loss: 'binaryCrossentropy', shape: [2, 6, 2], maskValue: 0.5, masked: [[0, 0], [0, 1], [0, 2], [1, 4]],
+    })],
+  ];
+
+  it.each(MASKED)('masking, %s: outputs, loss (over the unmasked steps, as Keras) and weight gradients agree with TF.js Masking + LSTM loaded from our artifacts', async (_, build) => {
+    const { layers, loss, shape, maskValue, masked } = build();
+    const next = rng(11);
+    const ours = new Sequential(layers);
+    ours.build();
+    ours.setWeights(ours.getWeights().map((w) => uniform([...w.shape], next, -0.5, 0.5)));
+    ours.compile({ optimizer: new SGD({ learningRate: 0.01 }), loss });
+    const theirs = await tf.loadLayersModel(tf.io.fromMemory(ours.toTfjsArtifacts())) as tf.Sequential;
+    try {
+      const [, T, I] = shape;
+      const x = uniform(shape, next);
+      for (const [b, t] of masked) x.data.fill(maskValue, (b * T + t) * I, (b * T + t + 1) * I);
+      const y = randomTargets(loss, [...ours.predict(x).shape], next);
+      const lastMasking = theirs.layers.map((l) => l.getClassName()).lastIndexOf('Masking');
+      const a = ourFigures(ours, x, y);
+      // With sequence outputs the mask reaches the loss: Keras' masked mean, written out for TF.js.
+      const isMasked = new Set(masked.map(([b, t]) => b * T + t));
+      const unmaskedRows = y.rank === 3 ? Array.from({ length: shape[0] }, (_, b) => Array.from({ length: T }, (_, t) => (isMasked.has(b * T + t) ? 0 : 1))) : undefined;
+      const b = tfjsFigures(theirs, loss, x, y, false, lastMasking + 1, unmaskedRows);
+      expectNear(a.output, b.output, OUTPUT_TOL, 'output');
+      expectNear([a.loss], [b.loss], OUTPUT_TOL, 'loss');
+      let compared = 0;
+      a.weightGrads.forEach((g, i) => {
+        if (b.weightGrads[i] === undefined) return;
+        expectClose(g, b.weightGrads[i]!, GRAD_REL, GRAD_FLOOR, `dL/d${ours.weightNames[i]}`);
+        compared++;
+      });
+      expect(compared).toBe(theirs.layers.slice(lastMasking + 1).reduce((n, l) => n + l.trainableWeights.length, 0));
+    } finally {
+      theirs.dispose();
+    }
+  });
+
+  it('masking: lstm-ts averages the loss over the unmasked steps (Keras); TF.js\'s own evaluate averages over every step, masked ones too', async () => {
+    const { layers, loss, shape, maskValue, masked } = MASKED[1][1](); // sequence outputs
+    const next = rng(12);
+    const ours = new Sequential(layers);
+    ours.build();
+    ours.setWeights(ours.getWeights().map((w) => uniform([...w.shape], next, -0.5, 0.5)));
+    ours.compile({ optimizer: new SGD({ learningRate: 0.01 }), loss });
+    const theirs = await tf.loadLayersModel(tf.io.fromMemory(ours.toTfjsArtifacts()));
+    try {
+      theirs.compile({ optimizer: 'sgd', loss });
+      const [, T, I] = shape;
+      const x = uniform(shape, next);
+      for (const [b, t] of masked) x.data.fill(maskValue, (b * T + t) * I, (b * T + t + 1) * I);
+      const prediction = ours.predict(x);
+      const y = randomTargets(loss, [...prediction.shape], next);
+      const theirLoss = tf.tidy(() => (theirs.evaluate(tf.tensor(x.data, [...x.shape]), tf.tensor(y.data, [...y.shape])) as tf.Scalar).dataSync()[0]);
+      const width = prediction.shape[2];
+      const isMasked = new Set(masked.map(([b, t]) => b * T + t));
+      const squares = Array.from(prediction.data, (p, i) => (p - y.data[i]) ** 2);
+      const mean = (values: number[]) => values.reduce((u, v) => u + v, 0) / values.length;
+      // Ours: the mean over the unmasked steps only (Keras' reduction with a mask).
+      expectNear([ours.evaluate(x, y).loss], [mean(squares.filter((_, i) => !isMasked.has(Math.floor(i / width))))], OUTPUT_TOL, 'loss over the unmasked steps');
+      // TF.js 4.22: the mean over every step, masked ones included (its training ignores output masks).
+      expectNear([theirLoss], [mean(squares)], OUTPUT_TOL, 'TF.js loss over every step');
+      expect(Math.abs(ours.evaluate(x, y).loss - theirLoss)).toBeGreaterThan(1e-3);
+    } finally {
+      theirs.dispose();
     }
   });
 

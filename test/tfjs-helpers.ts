@@ -250,7 +250,12 @@ export type TfjsFigures = Omit<Figures, 'weightGrads'> & { weightGrads: (Float32
  * (their gradient would pass through that LSTM's input): `firstLayer` says which layers'
  * weight gradients to compute; the others come back undefined.
  */
-export function tfjsFigures(model: tf.Sequential, loss: LossName, x: Tensor, y: Tensor, withInputGrad: boolean, firstLayer = 0): TfjsFigures {
+/**
+ * TF.js' outputs, loss and gradients for (x, y). `unmaskedRows` ([B, T] of 1 and 0), for sequence
+ * outputs with masked steps: the loss is Keras' masked mean, Σ w·ℓ / Σ w over the rows, written
+ * out here because TF.js' own training averages over every step (see the agreement test).
+ */
+export function tfjsFigures(model: tf.Sequential, loss: LossName, x: Tensor, y: Tensor, withInputGrad: boolean, firstLayer = 0, unmaskedRows?: number[][]): TfjsFigures {
   const xs = tf.variable(tf.tensor(x.data, [...x.shape], 'float32'), withInputGrad);
   const ys = tf.tensor(y.data, [...y.shape], 'float32');
   const weightVars = model.layers.flatMap((layer, k) => layer.trainableWeights.map((w) => ({ v: w.read() as tf.Variable, wanted: k >= firstLayer })));
@@ -261,7 +266,10 @@ export function tfjsFigures(model: tf.Sequential, loss: LossName, x: Tensor, y: 
   const { value, grads } = tf.variableGrads(() => {
     const out = model.apply(xs, { training: true }) as tf.Tensor;
     kept = tf.keep(out);
-    return tf.mean(lossFn(ys, out)) as tf.Scalar; // Keras' reduction: the mean over every sample (and step)
+    const rowLosses = lossFn(ys, out); // [B] or [B, T]
+    if (unmaskedRows === undefined) return tf.mean(rowLosses) as tf.Scalar; // Keras' reduction: the mean over every sample (and step)
+    const w = tf.tensor(unmaskedRows, undefined, 'float32');
+    return tf.div(tf.sum(tf.mul(rowLosses, w)), tf.sum(w)) as tf.Scalar; // Keras with a mask: the mean over the unmasked steps
   }, vars);
   const figures: TfjsFigures = {
     output: kept!.dataSync() as Float32Array,

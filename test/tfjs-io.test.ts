@@ -10,7 +10,11 @@
  *      same artifacts;
  *   4. malformed or unsupported input is refused with an error naming what is wrong;
  *   5. model.json + .bin shards on disk: round trips through a temp dir, a model large enough for
- *      two 4 MiB shards, TF.js's own http loader reading our files, and broken files refused.
+ *      two 4 MiB shards, TF.js's own http loader reading our files, and broken files refused;
+ *   6. masking: maskValue written as a Keras Masking layer in front of the LSTM and read back,
+ *      bit for bit; TF.js predicts the same on masked input both ways, also where the mask goes
+ *      on to a second LSTM and for a mask value float32 cannot hold; a Masking layer not directly
+ *      before an LSTM is refused.
  */
 import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -348,13 +352,16 @@ describe('the Keras converter form', () => {
 
 // ---------------------------------------------------------------------------------------------
 
+/** The converter's artifacts, with their layer list exposed for editing. */
+function baseConverterArtifacts(): { artifacts: TfjsArtifactsInput; layers: { class_name: string; config: Record<string, unknown> }[] } {
+  const { artifacts } = kerasConverterArtifacts(rng(9));
+  const copy = { ...artifacts, modelTopology: structuredClone(artifacts.modelTopology) };
+  const layers = (copy.modelTopology as { model_config: { config: { layers: { class_name: string; config: Record<string, unknown> }[] } } }).model_config.config.layers;
+  return { artifacts: copy, layers };
+}
+
 describe('refusals, each naming what is wrong', () => {
-  const base = (): { artifacts: TfjsArtifactsInput; layers: { class_name: string; config: Record<string, unknown> }[] } => {
-    const { artifacts } = kerasConverterArtifacts(rng(9));
-    const copy = { ...artifacts, modelTopology: structuredClone(artifacts.modelTopology) };
-    const layers = (copy.modelTopology as { model_config: { config: { layers: { class_name: string; config: Record<string, unknown> }[] } } }).model_config.config.layers;
-    return { artifacts: copy, layers };
-  };
+  const base = baseConverterArtifacts;
 
   it.each([
     ['dropout', 0.2, /layers\[1\] \(LSTM 'lstm'\): dropout is 0.2; lstm-ts supports only 0/],
@@ -444,6 +451,233 @@ function concat(a: ArrayBuffer, b: ArrayBuffer): ArrayBuffer {
   out.set(new Uint8Array(b), a.byteLength);
   return out.buffer;
 }
+
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * [B, T, I] values in [-1, 1), then the listed [sample, step] pairs overwritten with maskValue
+ * (every feature of the step: a masked step).
+ */
+function withMaskedSteps(shape: [number, number, number], steps: [number, number][], maskValue: number, next: () => number): Tensor {
+  const [, T, I] = shape;
+  const x = uniform(shape, next);
+  for (const [b, t] of steps) x.data.fill(maskValue, (b * T + t) * I, (b * T + t + 1) * I);
+  return x;
+}
+
+/** Pre-padding: sample b's first pads[b] steps masked. */
+function prePadded(shape: [number, number, number], pads: number[], maskValue: number, next: () => number, extra: [number, number][] = []): Tensor {
+  const steps = pads.flatMap((pad, b) => Array.from({ length: pad }, (_, t): [number, number] => [b, t]));
+  return withMaskedSteps(shape, [...steps, ...extra], maskValue, next);
+}
+
+/** The same artifacts with every Masking layer left out (its input shape moved to the next layer). */
+function withoutMasking(artifacts: TfjsArtifactsInput): TfjsArtifactsInput {
+  const topology = structuredClone(artifacts.modelTopology) as { config: { layers: { class_name: string; config: Record<string, unknown> }[] } };
+  const layers = topology.config.layers;
+  topology.config.layers = layers.filter((l, i) => {
+    if (l.class_name !== 'Masking') return true;
+    if (l.config.batch_input_shape !== undefined) layers[i + 1].config.batch_input_shape = l.config.batch_input_shape;
+    return false;
+  });
+  return { ...artifacts, modelTopology: topology };
+}
+
+/**
+ * Our masked models. In 'second' models the first LSTM has no bias, so a step of zeros from the
+ * zero state gives h = 0 exactly, and the second LSTM's maskValue 0 masks the pre-padded steps.
+ */
+const MASKED: Record<string, () => { model: Sequential; x: (next: () => number) => Tensor; maskValues: (number | null)[] }> = {
+  'masked LSTM first, returnSequences false': () => ({
+    model: new Sequential([new LSTM({ units: 6, inputShape: [5, 3], maskValue: -1 }), new Dense({ units: 3, activation: 'softmax' })]),
+    x: (next) => prePadded([4, 5, 3], [0, 2, 4, 1], -1, next, [[3, 3]]),
+    maskValues: [-1, null],
+  }),
+  'masked LSTM first, returnSequences true': () => ({
+    model: new Sequential([new LSTM({ units: 6, inputShape: [5, 3], maskValue: 0, returnSequences: true }), new Dense({ units: 2, activation: 'tanh' })]),
+    x: (next) => prePadded([3, 5, 3], [3, 0, 1], 0, next, [[1, 2]]),
+    maskValues: [0, null],
+  }),
+  'two LSTMs, the second masked, returnSequences false': () => ({
+    model: new Sequential([
+      new LSTM({ units: 5, inputShape: [6, 2], useBias: false, returnSequences: true }),
+      new LSTM({ units: 4, maskValue: 0 }),
+    ]),
+    x: (next) => prePadded([3, 6, 2], [4, 1, 0], 0, next),
+    maskValues: [null, 0],
+  }),
+  'two LSTMs, the second masked, returnSequences true': () => ({
+    model: new Sequential([
+      new LSTM({ units: 5, inputShape: [6, 2], useBias: false, returnSequences: true }),
+      new LSTM({ units: 4, maskValue: 0, returnSequences: true }),
+      new Dense({ units: 1 }),
+    ]),
+    x: (next) => prePadded([3, 6, 2], [4, 1, 0], 0, next),
+    maskValues: [null, 0, null],
+  }),
+  'two LSTMs, both masked (a Masking layer in front of each)': () => ({
+    model: new Sequential([
+      new LSTM({ units: 5, inputShape: [6, 2], maskValue: 0.5, returnSequences: true }),
+      new LSTM({ units: 3, maskValue: 0 }),
+    ]),
+    x: (next) => prePadded([2, 6, 2], [3, 0], 0.5, next, [[1, 4]]),
+    maskValues: [0.5, 0],
+  }),
+  'a mask passed on through Dense to a second LSTM without a maskValue': () => ({
+    model: new Sequential([
+      new LSTM({ units: 5, inputShape: [6, 2], maskValue: 0, returnSequences: true }),
+      new Dense({ units: 3, activation: 'tanh' }),
+      new LSTM({ units: 4, returnSequences: true }),
+    ]),
+    x: (next) => prePadded([3, 6, 2], [2, 0, 4], 0, next, [[1, 3]]), // [1, 3]: masked mid-sequence, the second LSTM carries its state over it
+    maskValues: [0, null, null],
+  }),
+  'maskValue 0.1, which float32 cannot hold (both compare the float32 inputs with 0.1f)': () => ({
+    model: new Sequential([new LSTM({ units: 4, inputShape: [5, 2], maskValue: 0.1 }), new Dense({ units: 2 })]),
+    x: (next) => prePadded([3, 5, 2], [1, 3, 0], 0.1, next),
+    maskValues: [0.1, null],
+  }),
+  'stateful, masked': () => ({
+    model: new Sequential([
+      new LSTM({ units: 4, batchInputShape: [2, 5, 3], stateful: true, maskValue: -1, returnSequences: true }),
+      new Dense({ units: 2 }),
+    ]),
+    x: (next) => prePadded([2, 5, 3], [2, 0], -1, next, [[1, 3]]),
+    maskValues: [-1, null],
+  }),
+};
+
+describe('masking: maskValue ↔ a Keras Masking layer in front of the LSTM', () => {
+  it.each(Object.keys(MASKED))('round trip ours → artifacts → ours keeps maskValue, weights and predictions bit for bit: %s', (kind) => {
+    const { model, x, maskValues } = MASKED[kind]();
+    randomize(model, 21);
+    const artifacts = toTfjsArtifacts(model);
+    const back = fromTfjsArtifacts(artifacts);
+    expect(back.layers.map((l) => (l instanceof LSTM ? l.maskValue : null))).toEqual(maskValues);
+    expect(back.layers.map((l) => l.getConfig())).toEqual(model.layers.map((l) => l.getConfig()));
+    expect(back.inputShape).toEqual(model.inputShape);
+    back.getWeights().forEach((w, i) => expect(Array.from(w.data), back.weightNames[i]).toEqual(Array.from(model.getWeights()[i].data)));
+    const input = x(rng(22));
+    const expected = model.predict(input).data;
+    expect(Array.from(back.predict(input).data)).toEqual(Array.from(expected));
+    // The mask matters here: the same model without it predicts something else.
+    const unmasked = fromTfjsArtifacts(withoutMasking(artifacts));
+    expect(Array.from(unmasked.predict(input).data)).not.toEqual(Array.from(expected));
+  });
+
+  it.each(Object.keys(MASKED))('ours → TF.js predicts the same on masked input, and the JSON holds a Masking layer with mask_value: %s', async (kind) => {
+    const { model, x, maskValues } = MASKED[kind]();
+    randomize(model, 23);
+    const artifacts = toTfjsArtifacts(model);
+    const theirs = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
+    try {
+      const next = rng(24);
+      for (let b = 0; b < 2; b++) {
+        const input = x(next); // two batches: a stateful model carries its state into the second
+        expectNear(model.predict(input).data, tfjsPredict(theirs, input), PREDICT_TOL, `${kind}, batch ${b + 1}`);
+      }
+      // Our JSON: a Masking layer right before each masked LSTM, holding the input shape when first.
+      const expectedClasses = model.layers.flatMap((l, i) => (maskValues[i] === null ? [] : ['Masking']).concat(l instanceof LSTM ? 'LSTM' : 'Dense'));
+      const written = artifacts.modelTopology.config.layers;
+      expect(written.map((l) => l.class_name)).toEqual(expectedClasses);
+      expect(theirs.layers.map((l) => l.getClassName())).toEqual(expectedClasses);
+      model.layers.forEach((layer, i) => {
+        if (maskValues[i] === null) return;
+        const k = written.findIndex((l) => l.config.name === layer.name);
+        expect(written[k - 1]).toEqual({
+          class_name: 'Masking',
+          config: { name: `${layer.name}_masking`, trainable: true, dtype: 'float32', ...(i === 0 ? { batch_input_shape: model.inputShape } : {}), mask_value: maskValues[i] },
+        });
+        expect(written[k].config.batch_input_shape).toBeUndefined();
+      });
+      expect(artifacts.weightSpecs.map((w) => w.name)).toEqual(model.weightNames); // Masking has no weights
+      // TF.js's own save writes the Masking layers with their mask_value.
+      const saved = (await saveFromTfjs(theirs)).modelTopology as { config: { layers: { class_name: string; config: Record<string, unknown> }[] } };
+      const maskings = saved.config.layers.filter((l) => l.class_name === 'Masking');
+      expect(maskings.map((l) => l.config.mask_value)).toEqual(maskValues.filter((v) => v !== null));
+    } finally {
+      theirs.dispose();
+    }
+  });
+
+  /** TF.js models with Masking, as a TF.js user writes them. */
+  const THEIRS_MASKED: Record<string, () => { model: tf.Sequential; x: (next: () => number) => Tensor; maskValues: (number | null)[] }> = {
+    'masking + lstm + dense': () => {
+      const model = tf.sequential();
+      model.add(tf.layers.masking({ maskValue: -1, inputShape: [5, 3] }));
+      model.add(tf.layers.lstm({ units: 4 }));
+      model.add(tf.layers.dense({ units: 2, activation: 'softmax' }));
+      return { model, x: (next) => prePadded([3, 5, 3], [2, 0, 4], -1, next, [[1, 2]]), maskValues: [-1, null] };
+    },
+    'masking + lstm (returnSequences) + dense': () => {
+      const model = tf.sequential();
+      model.add(tf.layers.masking({ maskValue: 0, inputShape: [5, 3] }));
+      model.add(tf.layers.lstm({ units: 4, returnSequences: true, recurrentActivation: 'sigmoid' }));
+      model.add(tf.layers.dense({ units: 2 }));
+      return { model, x: (next) => prePadded([3, 5, 3], [2, 0, 4], 0, next, [[1, 2]]), maskValues: [0, null] };
+    },
+    'masking + lstm (returnSequences) + masking + lstm, mask_value 0.1 (not a float32)': () => {
+      const model = tf.sequential();
+      model.add(tf.layers.masking({ maskValue: 0.1, inputShape: [6, 2] }));
+      model.add(tf.layers.lstm({ units: 4, returnSequences: true }));
+      model.add(tf.layers.masking({ maskValue: 0 }));
+      model.add(tf.layers.lstm({ units: 3 }));
+      return { model, x: (next) => prePadded([2, 6, 2], [3, 0], 0.1, next, [[1, 4]]), maskValues: [0.1, 0] };
+    },
+    'masking + lstm (returnSequences) + dense + lstm: the mask reaches the second LSTM': () => {
+      const model = tf.sequential();
+      model.add(tf.layers.masking({ maskValue: -1, inputShape: [6, 3] }));
+      model.add(tf.layers.lstm({ units: 4, returnSequences: true }));
+      model.add(tf.layers.dense({ units: 3, activation: 'tanh' }));
+      model.add(tf.layers.lstm({ units: 3, returnSequences: true }));
+      return { model, x: (next) => prePadded([3, 6, 3], [2, 0, 5], -1, next, [[1, 2]]), maskValues: [-1, null, null] };
+    },
+  };
+
+  it.each(Object.keys(THEIRS_MASKED))('TF.js → ours: %s loads as LSTMs with maskValue and predicts the same', async (kind) => {
+    const { model: theirs, x, maskValues } = THEIRS_MASKED[kind]();
+    try {
+      const next = rng(25);
+      theirs.setWeights(theirs.getWeights().map((w) => tf.tensor(uniform([...w.shape], next, -0.5, 0.5).data, w.shape)));
+      const ours = Sequential.fromTfjsArtifacts(await saveFromTfjs(theirs));
+      const input = x(next);
+      expectNear(ours.predict(input).data, tfjsPredict(theirs, input), PREDICT_TOL, kind);
+      expect(ours.layers.map((l) => (l instanceof LSTM ? l.maskValue : null))).toEqual(maskValues);
+      expect(ours.inputShape).toEqual(theirs.layers[0].batchInputShape);
+      expect(ours.weightNames).toEqual(theirs.layers.flatMap((l) => l.weights.map((w) => w.originalName)));
+    } finally {
+      theirs.dispose();
+    }
+  });
+
+  it('refuses a Masking layer not directly followed by an LSTM, naming it, what followed, and what is supported', () => {
+    const masking = { class_name: 'Masking', config: { name: 'masking', trainable: true, dtype: 'float32', mask_value: 0 } };
+    const beforeDense = baseConverterArtifacts();
+    beforeDense.layers.splice(3, 0, structuredClone(masking));
+    expect(() => fromTfjsArtifacts(beforeDense.artifacts)).toThrow(/layers\[3\] \(Masking 'masking'\): a Masking layer must be directly followed by an LSTM \(lstm-ts reads the pair as one LSTM with maskValue = mask_value\), got layers\[4\], Dense 'dense'/);
+    const last = baseConverterArtifacts();
+    last.layers.push(structuredClone(masking));
+    expect(() => fromTfjsArtifacts(last.artifacts)).toThrow(/layers\[4\] \(Masking 'masking'\): a Masking layer must be directly followed by an LSTM .*got nothing: it is the last layer/);
+    const twice = baseConverterArtifacts();
+    twice.layers.splice(1, 0, structuredClone(masking), { ...structuredClone(masking), config: { ...masking.config, name: 'masking_1' } });
+    expect(() => fromTfjsArtifacts(twice.artifacts)).toThrow(/\(Masking 'masking'\): .*got layers\[2\], Masking 'masking_1'/);
+    const badValue = baseConverterArtifacts();
+    badValue.layers.splice(1, 0, { ...masking, config: { ...masking.config, mask_value: 'pad' } });
+    expect(() => fromTfjsArtifacts(badValue.artifacts)).toThrow(/layers\[1\] \(Masking 'masking'\): mask_value: expected a finite number .*got "pad"/);
+    const unknown = baseConverterArtifacts();
+    unknown.layers.splice(1, 0, { ...masking, config: { ...masking.config, mystery: 1 } });
+    expect(() => fromTfjsArtifacts(unknown.artifacts)).toThrow(/\(Masking 'masking'\): unsupported config field\(s\) 'mystery'/);
+  });
+
+  it('picks a free name for the Masking layer', () => {
+    const taken = new Sequential([
+      new LSTM({ name: 'a', units: 2, inputShape: [3, 2], maskValue: Math.fround(0.1), returnSequences: true }),
+      new Dense({ name: 'a_masking', units: 2 }),
+    ]);
+    const names = toTfjsArtifacts(taken).modelTopology.config.layers.map((l) => l.config.name);
+    expect(names).toEqual(['a_masking_2', 'a', 'a_masking']);
+  });
+});
 
 // ---------------------------------------------------------------------------------------------
 

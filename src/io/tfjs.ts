@@ -35,6 +35,14 @@
  * model computes (dropout, go_backwards, return_state, regularizers, constraints, frozen layers,
  * non-float32 dtypes, Keras 3's redefined hard_sigmoid, ...). The compile settings
  * (training_config) are not read: compile the loaded model yourself.
+ *
+ * Masking: an LSTM with a maskValue is written as Keras writes that model, a `Masking` layer
+ * (mask_value; no weights, so the weight names do not change) directly in front of the LSTM, and
+ * read back the same way. As in Keras and TF.js, the mask goes on past an LSTM that returns
+ * sequences (through Dense) to every later LSTM, so predictions agree (checked against TF.js 4.22).
+ * Training differs in one place: lstm-ts, like Keras (Python), averages the loss of masked
+ * sequence outputs over the unmasked steps only, where TF.js 4.22 ignores output masks in its loss
+ * and averages over every step.
  */
 import { Dense, type DenseOptions } from '../layers/dense.js';
 import type { Layer, Shape } from '../layers/layer.js';
@@ -143,9 +151,6 @@ function layerToKeras(layer: Layer, batchInputShape: Shape | undefined, where: s
   const common: Record<string, unknown> = { name: layer.name, trainable: true, dtype: 'float32' };
   if (batchInputShape !== undefined) common.batch_input_shape = [...batchInputShape];
   if (layer instanceof LSTM) {
-    if (c.maskValue !== undefined && c.maskValue !== null) {
-      throw new TypeError(`${where}: LSTM ${layer.name} has maskValue ${String(c.maskValue)}; masking is not exported to TF.js yet (Keras would need a Masking layer, and its mask also reaches the layers after it)`);
-    }
     return {
       class_name: 'LSTM',
       config: {
@@ -198,6 +203,28 @@ function layerToKeras(layer: Layer, batchInputShape: Shape | undefined, where: s
 }
 
 /**
+ * The model's layers in Keras config form. An LSTM with a maskValue becomes what Keras writes for
+ * it: a Masking layer (which takes over the model's input shape when it comes first) directly in
+ * front of the LSTM, written without a mask.
+ */
+function layersToKeras(layers: readonly Layer[], inputShape: Shape | undefined, where: string): TfjsLayerJSON[] {
+  const taken = new Set(layers.map((layer) => layer.name));
+  return layers.flatMap((layer, i) => {
+    const shape = i === 0 ? inputShape : undefined;
+    const maskValue = layer instanceof LSTM ? layer.maskValue : null;
+    if (maskValue === null) return [layerToKeras(layer, shape, where)];
+    let name = `${layer.name}_masking`;
+    for (let k = 2; taken.has(name); k++) name = `${layer.name}_masking_${k}`;
+    taken.add(name);
+    const masking: TfjsLayerJSON = {
+      class_name: 'Masking',
+      config: { name, trainable: true, dtype: 'float32', ...(shape === undefined ? {} : { batch_input_shape: [...shape] }), mask_value: maskValue },
+    };
+    return [masking, layerToKeras(layer, undefined, where)];
+  });
+}
+
+/**
  * The model as a TF.js `ModelArtifacts`, ready for `tf.loadLayersModel(tf.io.fromMemory(artifacts))`.
  * The model must be built (an input shape on its first layer, or one fit / predict call).
  * A float64 model is written as float32, the only dtype TF.js layers hold.
@@ -213,7 +240,7 @@ export function toTfjsArtifacts(model: Sequential): TfjsModelArtifacts {
   const layers = model.layers;
   const topology: TfjsModelTopology = {
     class_name: 'Sequential',
-    config: { name: model.name, layers: layers.map((layer, i) => layerToKeras(layer, i === 0 ? model.inputShape : undefined, where)) },
+    config: { name: model.name, layers: layersToKeras(layers, model.inputShape, where) },
     keras_version: GENERATED_BY,
     backend: 'lstm-ts',
   };
@@ -422,26 +449,69 @@ function readTopology(value: unknown, where: string): { name: string | undefined
 
   const layers: ParsedLayer[] = [];
   let inputShape: Shape | undefined;
+  let masking: ParsedMasking | undefined; // a Masking layer waiting for its LSTM
+  const maskingNeedsLSTM = (got: string) => new TypeError(`${masking!.label}: a Masking layer must be directly followed by an LSTM (lstm-ts reads the pair as one LSTM with maskValue = mask_value), got ${got}`);
   layerList.forEach((entry: unknown, i) => {
     const lat = `${mat}.config.layers[${i}]`;
     if (!isPlainObject(entry) || typeof entry.class_name !== 'string' || !isPlainObject(entry.config)) {
       throw new TypeError(`${lat}: expected a layer config { class_name, config }, got ${describe(entry)}`);
     }
     const layerName = typeof entry.config.name === 'string' ? entry.config.name : undefined;
-    const label = `${lat} (${entry.class_name}${layerName === undefined ? '' : ` '${layerName}'`})`;
+    const what = `${entry.class_name}${layerName === undefined ? '' : ` '${layerName}'`}`;
+    const label = `${lat} (${what})`;
+    if (masking !== undefined && entry.class_name !== 'LSTM') throw maskingNeedsLSTM(`layers[${i}], ${what}`);
     if (entry.class_name === 'InputLayer') {
       if (i !== 0) throw new TypeError(`${label}: an InputLayer must come first`);
       inputShape = readInputLayer(entry.config, label);
       return;
     }
-    if (entry.class_name !== 'LSTM' && entry.class_name !== 'Dense') {
-      throw new TypeError(`${label}: unsupported layer class '${entry.class_name}'; lstm-ts reads LSTM and Dense layers (and a leading InputLayer)`);
+    if (entry.class_name === 'Masking') {
+      masking = readMasking(entry.config, label);
+      return;
     }
-    layers.push(readLayer(entry.class_name, entry.config, label, kerasVersion));
+    if (entry.class_name !== 'LSTM' && entry.class_name !== 'Dense') {
+      throw new TypeError(`${label}: unsupported layer class '${entry.class_name}'; lstm-ts reads LSTM and Dense layers (and a leading InputLayer, and a Masking layer directly before an LSTM)`);
+    }
+    const layer = readLayer(entry.class_name, entry.config, label, kerasVersion);
+    if (masking !== undefined) {
+      layer.options.maskValue = masking.maskValue;
+      layer.batchInputShape ??= masking.batchInputShape;
+      masking = undefined;
+    }
+    layers.push(layer);
   });
+  if (masking !== undefined) throw maskingNeedsLSTM('nothing: it is the last layer');
   if (layers.length === 0) throw new TypeError(`${mat}.config.layers: the model has no LSTM or Dense layer`);
   if (inputShape !== undefined) layers[0].batchInputShape ??= inputShape;
+
   return { name, layers };
+}
+
+interface ParsedMasking {
+  label: string;
+  maskValue: number;
+  batchInputShape: Shape | undefined;
+}
+
+/** A Keras Masking layer: no weights, only mask_value (and the input shape when it comes first). */
+function readMasking(config: Record<string, unknown>, where: string): ParsedMasking {
+  const r = new ConfigReader(config, where);
+  r.take('name');
+  r.take('trainable'); // no weights: frozen or not, it computes the same
+  r.dtype();
+  const batchInputShape = r.shape();
+  const value = r.take('mask_value') ?? 0; // Keras' and TF.js's default, in every version
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new TypeError(`${where}: mask_value: expected a finite number (the value that marks a padded step), got ${JSON.stringify(value)}`);
+  }
+  r.finish();
+  return {
+    label: where,
+    // TF.js and Keras compare float32 inputs with the mask value as float32 (0.1 matches 0.1f),
+    // as a float32 lstm-ts LSTM does with its maskValue: kept as written.
+    maskValue: value,
+    batchInputShape,
+  };
 }
 
 function readInputLayer(config: Record<string, unknown>, where: string): Shape | undefined {

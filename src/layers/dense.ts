@@ -24,7 +24,7 @@ import { initialize, resolveInitializer, type InitializerName } from '../tensor/
 import { Tensor, assertFinite, formatShape, toTensor } from '../tensor/tensor.js';
 import { checkBoolean, checkOptions, checkPositiveInteger } from '../common/options.js';
 import { resolveActivation } from './activations.js';
-import { BASE_LAYER_OPTION_KEYS, Layer, backwardTrusted, forwardTrusted, type BaseLayerOptions, type ForwardOptions, type LayerConfig, type Shape } from './layer.js';
+import { BASE_LAYER_OPTION_KEYS, Layer, backwardTrusted, forwardTrusted, outputMask, type BaseLayerOptions, type ForwardOptions, type LayerConfig, type Shape } from './layer.js';
 
 /** The key of Dense's unchecked backwardFromLogits, for the model's fused losses (as layer.ts' backwardTrusted). */
 export const backwardFromLogitsTrusted: unique symbol = Symbol('backwardFromLogitsTrusted');
@@ -164,6 +164,11 @@ export class Dense extends Layer {
 
     this.input = x;
     return output;
+  }
+
+  /** A Dense applied at every time step ([B, T, features]) passes the steps' mask on unchanged (layer.ts, outputMask). */
+  override [outputMask](inputMask: Uint8Array | undefined): Uint8Array | undefined {
+    return this.input !== undefined && this.input.rank === 3 ? inputMask : undefined;
   }
 
   /** The pre-activation z = x·W + b of the last forward, shaped like the output (the layer's live buffer). */

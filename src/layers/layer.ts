@@ -31,6 +31,7 @@ export type Shape = (number | null)[];
  */
 export const forwardTrusted: unique symbol = Symbol('forwardTrusted');
 export const backwardTrusted: unique symbol = Symbol('backwardTrusted');
+export const outputMask: unique symbol = Symbol('outputMask');
 
 export interface ForwardOptions {
   /** True while training: the layer keeps what backward needs. Informational for the current layers. */
@@ -114,8 +115,19 @@ export abstract class Layer {
    * and Dense override it; a user's Layer subclass gets its public forward here, so it works in
    * a Sequential model as it is.
    */
-  [forwardTrusted](x: Tensor): Tensor {
+  [forwardTrusted](x: Tensor, _inputMask?: Uint8Array): Tensor {
     return this.forward(x, { training: true });
+  }
+
+  /**
+   * Masking, as Keras passes a mask from layer to layer: the per-step mask of the last forward's
+   * output, [B, T] batch-major with 1 at a masked step, given the one its input came with (the
+   * second argument of forwardTrusted); undefined when no step is masked or the output has no
+   * time axis. The model averages the loss over the unmasked steps of the last layer's output.
+   * Default: the mask ends here (a user's layer does not pass it on); LSTM and Dense override it.
+   */
+  [outputMask](_inputMask: Uint8Array | undefined): Uint8Array | undefined {
+    return undefined;
   }
 
   /** backward without checks; dL/dx, or undefined when not needed (see backwardTrusted). Default: the public backward. */

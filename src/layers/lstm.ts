@@ -10,7 +10,7 @@ import { initialize, resolveInitializer, type InitializerName } from '../tensor/
 import { Tensor, assertFinite, describe, formatShape, toTensor, type TensorLike } from '../tensor/tensor.js';
 import { checkBoolean, checkOptions, checkPositiveInteger } from '../common/options.js';
 import { resolveActivation } from './activations.js';
-import { BASE_LAYER_OPTION_KEYS, Layer, backwardTrusted, forwardTrusted, type BaseLayerOptions, type ForwardOptions, type LayerConfig, type Shape } from './layer.js';
+import { BASE_LAYER_OPTION_KEYS, Layer, backwardTrusted, forwardTrusted, outputMask, type BaseLayerOptions, type ForwardOptions, type LayerConfig, type Shape } from './layer.js';
 
 /** The cell activation (applied to the candidate g and to c_t). */
 export type LSTMActivation = 'tanh' | 'relu' | 'linear';
@@ -87,10 +87,11 @@ interface Cache {
   dx: Tensor; //          [B, T, I]    dL/dx, batch-major (what backward returns)
   dh: Tensor; //          [B, H]       dL/dh_t from the steps after t (after the loop: dL/dh0)
   dc: Tensor; //          [B, H]       dL/dc_t from the steps after t (after the loop: dL/dc0)
-  // Only with maskValue:
-  mask: Uint8Array | undefined; //     (T, B)       1 where the step is masked
-  maskedRows: number; //                            how many of the T·B steps are masked
-  unmasked: { x: TypedArray; hPrev: TypedArray; dz: TypedArray } | undefined; // (≤T·B, I | H | 4H) rows of unmasked steps, for dW, dU, db
+  // Masking (maskValue, or a mask passed on from the layer below):
+  mask: Uint8Array; //                 (T, B)       1 where the step is masked; read only when maskedRows > 0
+  maskedRows: number; //                            how many of the T·B steps are masked in the last forward
+  unmasked: { x: TypedArray; hPrev: TypedArray; dz: TypedArray } | undefined; // (≤T·B, I | H | 4H) rows of unmasked steps, for dW, dU, db (made when first needed)
+  outputMask: Uint8Array | undefined; // (B, T)   the mask passed on with returnSequences (made when first needed)
 }
 
 /**
@@ -143,8 +144,11 @@ interface Cache {
  *   h_t = h_{t-1},   c_t = c_{t-1}        (and y_t = h_t = h_{t-1} with returnSequences)
  *
  * so backward passes dL/dh_t and dL/dc_t straight through to step t-1, dz_t = 0 (the step adds
- * nothing to dW, dU, db) and dx_t = 0. Porting note: Keras also carries the mask on to the next
- * layers and averages the loss over the unmasked steps only; here the mask lives in this layer.
+ * nothing to dW, dU, db) and dx_t = 0. As in Keras, the mask goes on with the output when the
+ * layer returns sequences: a Dense applied at every step passes it further, an LSTM above uses
+ * it (unless it has a maskValue of its own, which replaces it, as a second Masking layer would),
+ * and the model averages the loss and the accuracy over the unmasked steps only (Sequential).
+ * Without returnSequences the output has no time axis and the mask ends here.
  */
 export class LSTM extends Layer {
   readonly units: number;
@@ -158,6 +162,8 @@ export class LSTM extends Layer {
   readonly returnSequences: boolean;
   /** The masking value, or null when masking is off. */
   readonly maskValue: number | null;
+  /** maskValue in the layer's dtype: what a masked step's features equal. */
+  private readonly maskMatch: number | null;
   private readonly isStateful: boolean;
 
   // Weights and their gradients, created by build().
@@ -201,6 +207,9 @@ export class LSTM extends Layer {
       throw new TypeError(`${where}: maskValue: expected a finite number (the value that marks a padded step, e.g. 0) or null for no masking, got ${describe(maskValue)}`);
     }
     this.maskValue = maskValue;
+    // A float32 layer holds its inputs as float32, so it compares them with the float32 mask value
+    // (as TF.js and Keras do): maskValue 0.1 masks the steps whose features are all 0.1f.
+    this.maskMatch = maskValue === null || this.dtype === 'float64' ? maskValue : Math.fround(maskValue);
 
     const declared = this.batchInputShape;
     const byBatch = given.batchInputShape !== undefined && given.batchInputShape !== null;
@@ -292,13 +301,16 @@ export class LSTM extends Layer {
     return this[forwardTrusted](this.checkInput(input)).clone();
   }
 
-  /** forward on a checked x; the output is the cache's (layer.ts, forwardTrusted). */
-  override [forwardTrusted](x: Tensor): Tensor {
+  /**
+   * forward on a checked x; the output is the cache's (layer.ts, forwardTrusted). `inputMask`
+   * ([B, T], 1 = masked) is the mask the layer below passes on (Sequential); maskValue replaces it.
+   */
+  override [forwardTrusted](x: Tensor, inputMask?: Uint8Array): Tensor {
     const [B, T, I] = x.shape as [number, number, number];
     const H = this.units;
     const G = 4 * H;
     const cache = this.cacheFor(B, T);
-    const { xT, gates, hs, cs, actC, mask } = cache;
+    const { xT, gates, hs, cs, actC } = cache;
     const W = this.kernel.data; //          [I, 4H]
     const U = this.recurrentKernel.data; // [H, 4H]
     const act = this.activation;
@@ -306,8 +318,12 @@ export class LSTM extends Layer {
 
     // xT = x transposed to time-major: xT[t, b, :] = x[b, t, :]
     transposeBT(x.data, xT, B, T, I);
-    // Masking: mask[t, b] = 1 when every feature of x_t[b] equals maskValue.
-    if (mask !== undefined) cache.maskedRows = findMaskedSteps(xT, mask, T * B, I, this.maskValue!);
+    // Masking: mask[t, b] = 1 when every feature of x_t[b] equals maskValue, or else when the
+    // layer below masked step t of sample b.
+    if (this.maskMatch !== null) cache.maskedRows = findMaskedSteps(xT, cache.mask, T * B, I, this.maskMatch);
+    else if (inputMask !== undefined) cache.maskedRows = transposeMask(inputMask, cache.mask, B, T);
+    else cache.maskedRows = 0;
+    const mask = cache.maskedRows > 0 ? cache.mask : undefined;
 
     // gates = xT·W + b for all T·B rows at once: [T·B, I] × [I, 4H] → [T·B, 4H]
     gemm(T * B, G, I, { data: xT, offset: 0, ld: I }, { data: W, offset: 0, ld: G }, { data: gates, offset: 0, ld: G }, false);
@@ -379,6 +395,19 @@ export class LSTM extends Layer {
     return cache.output;
   }
 
+  /**
+   * The mask that goes on with the last forward's output (layer.ts, outputMask): with
+   * returnSequences and a masked step, [B, T] with 1 at the masked steps; else undefined.
+   */
+  override [outputMask](): Uint8Array | undefined {
+    const cache = this.cache;
+    if (!this.returnSequences || cache === undefined || cache.maskedRows === 0) return undefined;
+    const { B, T } = cache;
+    const out = (cache.outputMask ??= new Uint8Array(B * T));
+    for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) out[b * T + t] = cache.mask[t * B + b];
+    return out;
+  }
+
   // ---------------------------------------------------------------------------------------
   // Backward: BPTT, walking the steps in reverse and reading only the cache.
   // ---------------------------------------------------------------------------------------
@@ -394,7 +423,8 @@ export class LSTM extends Layer {
   /** backward on a checked dy; dL/dx in the cache, if asked for (layer.ts, backwardTrusted). */
   override [backwardTrusted](outputGradient: Tensor, needInputGradient: boolean): Tensor | undefined {
     const cache = this.cache!;
-    const { B, T, xT, gates, hs, cs, actC, dGates, dXT, mask } = cache;
+    const { B, T, xT, gates, hs, cs, actC, dGates, dXT } = cache;
+    const mask = cache.maskedRows > 0 ? cache.mask : undefined;
     const H = this.units;
     const G = 4 * H;
     const I = this.inputDim;
@@ -469,8 +499,8 @@ export class LSTM extends Layer {
     let xRows = xT; //    (rows, I)
     let hRows = hs; //    (rows, H)  slots 0..T-1 of hs are h_{t-1}
     let dzRows = dGates; // (rows, 4H)
-    if (mask !== undefined && cache.maskedRows > 0) {
-      const kept = cache.unmasked!;
+    if (mask !== undefined) {
+      const kept = (cache.unmasked ??= { x: allocate(this.dtype, T * B * I), hPrev: allocate(this.dtype, T * B * H), dz: allocate(this.dtype, T * B * G) });
       rows = keepUnmaskedRows(mask, T * B, xT, kept.x, I);
       keepUnmaskedRows(mask, T * B, hs, kept.hPrev, H);
       keepUnmaskedRows(mask, T * B, dGates, kept.dz, G);
@@ -635,9 +665,10 @@ export class LSTM extends Layer {
       dx: new Tensor(allocate(d, B * T * I), [B, T, I]),
       dh: new Tensor(allocate(d, B * H), [B, H]),
       dc: new Tensor(allocate(d, B * H), [B, H]),
-      mask: this.maskValue === null ? undefined : new Uint8Array(T * B), // (T, B)
+      mask: new Uint8Array(T * B), //        (T, B)
       maskedRows: 0,
-      unmasked: this.maskValue === null ? undefined : { x: allocate(d, T * B * I), hPrev: allocate(d, T * B * H), dz: allocate(d, T * B * G) },
+      unmasked: undefined,
+      outputMask: undefined,
     };
     return this.cache;
   }
@@ -685,6 +716,19 @@ function findMaskedSteps(xT: TypedArray, mask: Uint8Array, rows: number, n: numb
     }
     mask[r] = masked;
     count += masked;
+  }
+  return count;
+}
+
+/** mask[t·B + b] = inputMask[b·T + t] (batch-major [B, T] to time-major); returns the count of 1s. */
+function transposeMask(inputMask: Uint8Array, mask: Uint8Array, B: number, T: number): number {
+  let count = 0;
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < T; t++) {
+      const masked = inputMask[b * T + t];
+      mask[t * B + b] = masked;
+      count += masked;
+    }
   }
   return count;
 }

@@ -26,7 +26,7 @@ import { checkBoolean, checkNonNegativeNumber, checkOptions, checkPositiveIntege
 import { argmaxRows } from '../data/argmax.js';
 import { batchIndices, gatherRows, sliceRows, splitValidation } from '../data/batches.js';
 import { Dense, backwardFromLogitsTrusted } from '../layers/dense.js';
-import { backwardTrusted, forwardTrusted, type Layer, type Shape } from '../layers/layer.js';
+import { backwardTrusted, forwardTrusted, outputMask, type Layer, type Shape } from '../layers/layer.js';
 import { LSTM } from '../layers/lstm.js';
 import { layerFromConfig } from '../layers/registry.js';
 import { getLoss } from '../losses/index.js';
@@ -108,6 +108,9 @@ interface BatchFigures {
   counted: number;
 }
 
+/** A batch's loss, its gradient (w.r.t. the logits when fromLogits), and the accuracy count. */
+type ScoredBatch = LossResult & BatchFigures & { fromLogits: boolean };
+
 const FIT_OPTION_KEYS = ['epochs', 'batchSize', 'shuffle', 'verbose', 'validationData', 'validationSplit', 'initialEpoch', 'callbacks', 'onProgress'];
 
 let modelCounter = 0;
@@ -123,6 +126,8 @@ export class Sequential implements TrainingModel {
   private builtInputShape: Shape | undefined;
   /** The layers' live weight and gradient tensors, listed on the first training step. */
   private liveTensors: { params: Tensor[]; grads: Tensor[] } | undefined;
+  /** The per-step mask of the last forward's output ([B, T], 1 = masked), if a layer masked steps and it reached the output. */
+  private lastOutputMask: Uint8Array | undefined;
 
   constructor(layers: Layer[] = [], options: SequentialOptions = {}) {
     const opts = checkOptions(options, ['name', 'dtype'], 'Sequential');
@@ -538,23 +543,64 @@ export class Sequential implements TrainingModel {
    */
   private forward(x: Tensor): Tensor {
     let h = x;
-    for (let i = 0; i < this.layerList.length; i++) h = this.layerList[i][forwardTrusted](h);
+    let mask: Uint8Array | undefined; // passed from layer to layer, as Keras passes masks (layer.ts, outputMask)
+    for (let i = 0; i < this.layerList.length; i++) {
+      const layer = this.layerList[i];
+      h = layer[forwardTrusted](h, mask);
+      mask = layer[outputMask](mask);
+    }
+    this.lastOutputMask = mask;
     return h;
   }
 
   /**
-   * The loss and its gradient: on the last Dense layer's logits in the fused, stable form when
-   * its activation pairs with the loss (softmax + cross-entropy, sigmoid + binary cross-entropy),
-   * else on the predictions.
+   * The loss, its gradient and the accuracy count of the last forward's output yPred: the loss
+   * on the last Dense layer's logits in the fused, stable form when its activation pairs with the
+   * loss (softmax + cross-entropy, sigmoid + binary cross-entropy), else on the predictions.
+   *
+   * When masked steps reach the output (a masking LSTM returning sequences, then Dense at every
+   * step), the loss and the accuracy are those of the unmasked steps alone, as Keras computes
+   * them: the mean over the unmasked rows, L = Σ_unmasked ℓ_r / (number unmasked), and masked
+   * rows get a zero gradient. (TF.js 4.22 does not mask the loss: it averages over every step.)
    */
-  private computeLoss(yPred: Tensor, yTrue: Tensor, compiled: Compiled): LossResult & { fromLogits: boolean } {
+  private computeLoss(yPred: Tensor, yTrue: Tensor, compiled: Compiled): ScoredBatch {
     const last = this.layerList[this.layerList.length - 1];
-    if (compiled.fused && last instanceof Dense) return { ...compiled.fused(last.getLogits(), yTrue), fromLogits: true };
-    return { ...compiled.loss.compute(yPred, yTrue), fromLogits: false };
+    const logits = compiled.fused && last instanceof Dense ? last.getLogits() : undefined;
+    const mask = this.lastOutputMask;
+    if (mask !== undefined) return this.maskedLoss(yPred, yTrue, logits, mask, compiled);
+    const metric = compiled.accuracy ? countCorrect(compiled.accuracy, yPred, yTrue) : { correct: 0, total: 0 };
+    const result = logits !== undefined ? compiled.fused!(logits, yTrue) : compiled.loss.compute(yPred, yTrue);
+    return { loss: result.loss, grad: result.grad, fromLogits: logits !== undefined, correct: metric.correct, counted: metric.total };
+  }
+
+  /**
+   * computeLoss with masked steps: the unmasked rows of the [B, T, ...] output (and of the
+   * targets, and of the logits) are gathered, in order, into [V, ...] tensors and scored as an
+   * ordinary batch of V rows; their gradient goes back to its rows, the masked rows' stays 0.
+   */
+  private maskedLoss(yPred: Tensor, yTrue: Tensor, logits: Tensor | undefined, mask: Uint8Array, compiled: Compiled): ScoredBatch {
+    const rows = mask.length; // B·T
+    const kept: number[] = [];
+    for (let r = 0; r < rows; r++) if (mask[r] === 0) kept.push(r);
+    const scored = logits ?? yPred;
+    const grad = new Tensor(allocate(scored.dtype, scored.size), scored.shape);
+    if (kept.length === 0) return { loss: 0, grad, fromLogits: logits !== undefined, correct: 0, counted: 0 };
+    const keptRows = (t: Tensor) => {
+      const width = t.size / rows;
+      const out = new Tensor(allocate(t.dtype, kept.length * width), [kept.length, ...t.shape.slice(2)]);
+      kept.forEach((r, i) => out.data.set(t.data.subarray(r * width, (r + 1) * width), i * width));
+      return out;
+    };
+    const yTrueKept = keptRows(yTrue);
+    const metric = compiled.accuracy ? countCorrect(compiled.accuracy, keptRows(yPred), yTrueKept) : { correct: 0, total: 0 };
+    const result = logits !== undefined ? compiled.fused!(keptRows(logits), yTrueKept) : compiled.loss.compute(keptRows(yPred), yTrueKept);
+    const width = scored.size / rows;
+    kept.forEach((r, i) => grad.data.set(result.grad.data.subarray(i * width, (i + 1) * width), r * width));
+    return { loss: result.loss, grad, fromLogits: logits !== undefined, correct: metric.correct, counted: metric.total };
   }
 
   /** Backward through every layer, last to first, from the loss gradient (fills their gradients). */
-  private backward(result: LossResult & { fromLogits: boolean }): void {
+  private backward(result: ScoredBatch): void {
     const layers = this.layerList;
     const last = layers.length - 1;
     // dL/dx is needed from every layer but the first (nothing below it takes a gradient).
@@ -566,9 +612,7 @@ export class Sequential implements TrainingModel {
 
   /** One update on a checked batch; `epoch` and `batch` (from 1, or 0 for trainOnBatch) only name it in errors. */
   private trainStep(x: Tensor, y: Tensor, compiled: Compiled, epoch: number, batch: number): BatchFigures {
-    const yPred = this.forward(x);
-    const metric = compiled.accuracy ? countCorrect(compiled.accuracy, yPred, y) : { correct: 0, total: 0 };
-    const result = this.computeLoss(yPred, y, compiled);
+    const result = this.computeLoss(this.forward(x), y, compiled);
     // The loss and every gradient are checked before the update, so a NaN or an overflow never
     // reaches the weights (in float32 a finite loss can still have an infinite gradient).
     if (!Number.isFinite(result.loss)) throw trainingStopped(`the loss became ${result.loss}`, epoch, batch);
@@ -588,7 +632,7 @@ export class Sequential implements TrainingModel {
     }
     // Every gradient is finite and shaped like its weight (the layers made them): no re-validation.
     compiled.optimizer[applyValidatedGradients](params, grads);
-    return { loss: result.loss, correct: metric.correct, counted: metric.total };
+    return { loss: result.loss, correct: result.correct, counted: result.counted };
   }
 
   /** The live weight and gradient tensors of every layer, in getWeights() order: fixed once built, so listed once. */
@@ -608,14 +652,10 @@ export class Sequential implements TrainingModel {
       const end = Math.min(start + batchSize, n);
       const xb = sliceRows(x, start, end);
       const yb = sliceRows(y, start, end);
-      const yPred = this.forward(xb);
-      const result = this.computeLoss(yPred, yb, compiled);
+      const result = this.computeLoss(this.forward(xb), yb, compiled);
       lossSum += result.loss * (end - start);
-      if (compiled.accuracy) {
-        const m = countCorrect(compiled.accuracy, yPred, yb);
-        correct += m.correct;
-        counted += m.total;
-      }
+      correct += result.correct;
+      counted += result.counted;
     }
     return { loss: lossSum / n, correct, counted };
   }
