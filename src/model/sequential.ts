@@ -111,6 +111,12 @@ interface BatchFigures {
 /** A batch's loss, its gradient (w.r.t. the logits when fromLogits), and the accuracy count. */
 type ScoredBatch = LossResult & BatchFigures & { fromLogits: boolean };
 
+/** Whether indices are consecutive ascending row numbers (a run, so the batch can be a view). */
+function isRun(indices: Int32Array): boolean {
+  for (let k = 1; k < indices.length; k++) if (indices[k] !== indices[0] + k) return false;
+  return true;
+}
+
 const FIT_OPTION_KEYS = ['epochs', 'batchSize', 'shuffle', 'verbose', 'validationData', 'validationSplit', 'initialEpoch', 'callbacks', 'onProgress'];
 
 let modelCounter = 0;
@@ -417,9 +423,11 @@ export class Sequential implements TrainingModel {
       let counted = 0;
       for (let b = 0; b < batches.length; b++) {
         const indices = batches[b];
-        const start = b * batchSize;
-        const xb = shuffle ? (xBuffer.t = gatherRows(xs, indices, 0, indices.length, xBuffer.t)) : sliceRows(xs, start, start + indices.length);
-        const yb = shuffle ? (yBuffer.t = gatherRows(ys, indices, 0, indices.length, yBuffer.t)) : sliceRows(ys, start, start + indices.length);
+        // A batch of consecutive rows (every batch without shuffling; any batch of one sample) is a view, else a gathered copy.
+        const start = indices[0];
+        const view = !shuffle || isRun(indices);
+        const xb = view ? sliceRows(xs, start, start + indices.length) : (xBuffer.t = gatherRows(xs, indices, 0, indices.length, xBuffer.t));
+        const yb = view ? sliceRows(ys, start, start + indices.length) : (yBuffer.t = gatherRows(ys, indices, 0, indices.length, yBuffer.t));
         for (const cb of callbacks) cb.onBatchBegin?.(b, { batch: b, size: indices.length });
         const figures = this.trainStep(xb, yb, compiled, epoch + 1, b + 1);
         lossSum += figures.loss * indices.length;
