@@ -1,6 +1,7 @@
 /**
  * The packed GEMM of gemm-kernels.ts with its inner block in WebAssembly SIMD (wasm/gemm.wat),
- * for float32 operands: C[m×n] += op(A)[m×k] · op(B)[k×n].
+ * for float32 operands: C[m×n] += op(A)[m×k] · op(B)[k×n]. (The unpacked products of few rows,
+ * gemmRowsWasm, are at the end of this file.)
  *
  * The loop nest is the same GotoBLAS / BLIS one: for each NC-wide block of columns and KC-deep
  * slice of the shared dimension, op(B) is packed into 8-column panels, and for each MC-tall block
@@ -42,19 +43,24 @@ interface Kernel {
 
 const REMEMBERED_OFFSET = Math.ceil(BYTES / 16) * 16;
 
-/** The instance and views of its memory; null where WebAssembly SIMD is unavailable; undefined until first asked. */
+/** gemm.wat compiled (once, for both instances below); null where WebAssembly SIMD is unavailable. */
+let gemmModule: WebAssembly.Module | null | undefined;
+
+/** A new instance of gemm.wat with a memory of its own of `pages` 64 KiB pages, or null without SIMD. */
+function instantiate(pages: number): { memory: WebAssembly.Memory; exports: WebAssembly.Exports } | null {
+  if (gemmModule === undefined) gemmModule = compileKernel(GEMM_WASM_BASE64);
+  if (gemmModule === null) return null;
+  const memory = new WebAssembly.Memory({ initial: pages });
+  return { memory, exports: new WebAssembly.Instance(gemmModule, { env: { memory } }).exports };
+}
+
+/** The packed kernel's instance and views of its memory; null without SIMD; undefined until first asked. */
 let kernel: Kernel | null | undefined;
 
 function gemmKernel(): Kernel | null {
   if (kernel === undefined) {
-    const module = compileKernel(GEMM_WASM_BASE64);
-    if (module === null) {
-      kernel = null;
-    } else {
-      const memory = new WebAssembly.Memory({ initial: Math.ceil(REMEMBERED_OFFSET / 65536) });
-      const instance = new WebAssembly.Instance(module, { env: { memory } });
-      kernel = { memory, block: instance.exports.block as BlockKernel, ...views(memory), rememberedKey: undefined };
-    }
+    const made = instantiate(Math.ceil(REMEMBERED_OFFSET / 65536));
+    kernel = made && { memory: made.memory, block: made.exports.block as BlockKernel, ...views(made.memory), rememberedKey: undefined };
   }
   return kernel;
 }
@@ -173,21 +179,15 @@ let rowsKernel: RowsKernel | null | undefined;
 
 function rowsKernelInstance(): RowsKernel | null {
   if (rowsKernel === undefined) {
-    const module = compileKernel(GEMM_WASM_BASE64);
-    if (module === null) {
-      rowsKernel = null;
-    } else {
-      const memory = new WebAssembly.Memory({ initial: 1 });
-      const instance = new WebAssembly.Instance(module, { env: { memory } });
-      rowsKernel = {
-        memory,
-        rowsAxpy: instance.exports.rowsAxpy as RowsKernelFunction,
-        rowsDot: instance.exports.rowsDot as RowsKernelFunction,
-        floats: new Float32Array(memory.buffer),
-        rememberedCapacity: 0,
-        rememberedKey: undefined,
-      };
-    }
+    const made = instantiate(1);
+    rowsKernel = made && {
+      memory: made.memory,
+      rowsAxpy: made.exports.rowsAxpy as RowsKernelFunction,
+      rowsDot: made.exports.rowsDot as RowsKernelFunction,
+      floats: new Float32Array(made.memory.buffer),
+      rememberedCapacity: 0,
+      rememberedKey: undefined,
+    };
   }
   return rowsKernel;
 }

@@ -17,7 +17,10 @@
  *   packed, cache-tiled, register-blocked kernel: for float32 operands its WebAssembly SIMD form
  *   (gemm-wasm.ts, 4×8 float32 tiles) where available, else, and for float64, the JavaScript
  *   one (gemm-kernels.ts, `gemmPacked`, 4×4 tiles accumulated in float64);
- * - the rest (the batch-1 products of the tutorials: m = 1, matrix times vector) run unpacked,
+ * - the rest (the batch-1 products of the tutorials: m = 1, matrix times vector) run unpacked:
+ *   for float32 operands and at least ROWS_WASM_MIN_WORK multiply-adds, in WebAssembly SIMD
+ *   (gemm-wasm.ts, `gemmRowsWasm`, on operands copied in as they are stored, the LSTM's
+ *   recurrent kernel kept there across time steps); else, and for float64, in JavaScript,
  *   `gemmRowsAxpy` when B is used as stored and `gemmRowsDot` when it is transposed.
  * gemm-reference.ts keeps the plain loops these replace; the tests compare the two.
  */
