@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Assemble the WebAssembly kernels (src/optim/wasm/adam.wat, src/tensor/wasm/gemm.wat) into
-// TypeScript modules holding their bytes (adam-binary.ts, gemm-binary.ts, base64), so the library
+// Assemble the WebAssembly kernels (src/optim/wasm/adam.wat, src/tensor/wasm/gemm.wat,
+// src/layers/wasm/lstm.wat) into TypeScript modules holding their bytes (adam-binary.ts,
+// gemm-binary.ts, lstm-binary.ts, base64), so the library
 // itself needs no assembler: `npm run build:wasm` after editing a .wat.
 // test/wasm-kernels.test.ts checks that the committed bytes are what each .wat assembles to.
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -13,13 +14,72 @@ export async function assemble(watPath) {
   module.validate();
   const { buffer } = module.toBinary({ write_debug_names: true });
   module.destroy();
-  return Buffer.from(buffer).toString('base64');
+  return Buffer.from(withoutLocalNames(buffer)).toString('base64');
+}
+
+/** An unsigned LEB128 at bytes[at]: [value, bytes read]. */
+function readLeb(bytes, at) {
+  let value = 0;
+  let shift = 0;
+  let read = 0;
+  for (;;) {
+    const byte = bytes[at + read++];
+    value |= (byte & 0x7f) << shift;
+    if ((byte & 0x80) === 0) return [value >>> 0, read];
+    shift += 7;
+  }
+}
+
+function leb(value) {
+  const out = [];
+  do {
+    let byte = value & 0x7f;
+    value >>>= 7;
+    if (value !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (value !== 0);
+  return out;
+}
+
+/**
+ * The module without the local-variable names of its "name" section (subsection 2), keeping the
+ * function names that profiles show: browsers compile a module synchronously on the main thread
+ * only up to 4 KiB in some versions, and local names are most of the difference for lstm.wat.
+ */
+function withoutLocalNames(bytes) {
+  const out = [...bytes.subarray(0, 8)]; // magic and version
+  let at = 8;
+  while (at < bytes.length) {
+    const id = bytes[at];
+    const [size, sizeBytes] = readLeb(bytes, at + 1);
+    const start = at + 1 + sizeBytes;
+    const section = bytes.subarray(start, start + size);
+    at = start + size;
+    const [nameLength, nameBytes] = readLeb(section, 0);
+    const isNames = id === 0 && new TextDecoder().decode(section.subarray(nameBytes, nameBytes + nameLength)) === 'name';
+    if (!isNames) {
+      out.push(id, ...leb(size), ...section);
+      continue;
+    }
+    const kept = [...section.subarray(0, nameBytes + nameLength)];
+    let sub = nameBytes + nameLength;
+    while (sub < section.length) {
+      const subId = section[sub];
+      const [subSize, subSizeBytes] = readLeb(section, sub + 1);
+      const end = sub + 1 + subSizeBytes + subSize;
+      if (subId !== 2) kept.push(...section.subarray(sub, end));
+      sub = end;
+    }
+    out.push(0, ...leb(kept.length), ...kept);
+  }
+  return Uint8Array.from(out);
 }
 
 /** The kernels: .wat source, generated .ts, exported constant, and what the module does. */
 export const KERNELS = [
   { wat: 'src/optim/wasm/adam.wat', ts: 'src/optim/wasm/adam-binary.ts', name: 'ADAM_WASM_BASE64', what: "Adam's float32 update, SIMD" },
   { wat: 'src/tensor/wasm/gemm.wat', ts: 'src/tensor/wasm/gemm-binary.ts', name: 'GEMM_WASM_BASE64', what: 'a packed float32 matrix-product block, SIMD' },
+  { wat: 'src/layers/wasm/lstm.wat', ts: 'src/layers/wasm/lstm-binary.ts', name: 'LSTM_WASM_BASE64', what: "the LSTM layer's forward and backward for small float32 batches" },
 ];
 
 export function binaryModuleSource(kernel, base64) {

@@ -21,6 +21,10 @@ describe('WebAssembly kernels', () => {
     expect(readFileSync(kernel.ts, 'utf8')).toBe(binaryModuleSource(kernel, base64));
   });
 
+  it.each(KERNELS.map((k) => [k.wat, k] as const))('%s assembles to under 4 KiB, so browsers compile it synchronously on the main thread', async (_wat, kernel) => {
+    expect(Buffer.from(await assemble(kernel.wat), 'base64').length).toBeLessThan(4096);
+  });
+
   it('WebAssembly SIMD is available in this Node, so the tests run the kernels', () => {
     expect(adamWasmAvailable()).toBe(true);
     expect(gemmWasmAvailable()).toBe(true);

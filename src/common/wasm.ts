@@ -1,9 +1,9 @@
 /**
- * Compiling the library's WebAssembly kernels (src/optim/wasm, src/tensor/wasm): each is a small
- * module shipped as base64 in a generated .ts file, compiled synchronously on first use (each is
- * under 1 KiB: browsers allow synchronous compilation of modules that small on the main thread). Where
- * WebAssembly or its SIMD instructions are unavailable, `compileKernel` returns null and the
- * caller keeps its JavaScript loop.
+ * Compiling the library's WebAssembly kernels (src/optim/wasm, src/tensor/wasm, src/layers/wasm):
+ * each is a small module shipped as base64 in a generated .ts file, compiled synchronously on
+ * first use (each is under 4 KiB, the most some browsers compile synchronously on the main
+ * thread; test/wasm-kernels.test.ts checks it). Where WebAssembly or its SIMD instructions are
+ * unavailable, `compileKernel` returns null and the caller keeps its JavaScript loop.
  */
 export function compileKernel(base64: string): WebAssembly.Module | null {
   try {

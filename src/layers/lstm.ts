@@ -10,6 +10,7 @@ import { initialize, resolveInitializer, type InitializerName } from '../tensor/
 import { Tensor, assertFinite, describe, formatShape, toTensor, type TensorLike } from '../tensor/tensor.js';
 import { checkBoolean, checkOptions, checkPositiveInteger } from '../common/options.js';
 import { resolveActivation } from './activations.js';
+import { LSTMKernel, fusedLSTMShape, fusedLSTMKernelEnabled } from './wasm/lstm-wasm.js';
 import { BASE_LAYER_OPTION_KEYS, Layer, backwardTrusted, forwardTrusted, outputMask, type BaseLayerOptions, type ForwardOptions, type LayerConfig, type Shape } from './layer.js';
 
 /** The cell activation (applied to the candidate g and to c_t). */
@@ -92,6 +93,9 @@ interface Cache {
   maskedRows: number; //                            how many of the T·B steps are masked in the last forward
   unmasked: { x: TypedArray; hPrev: TypedArray; dz: TypedArray } | undefined; // (≤T·B, I | H | 4H) rows of unmasked steps, for dW, dU, db (made when first needed)
   outputMask: Uint8Array | undefined; // (B, T)   the mask passed on with returnSequences (made when first needed)
+  // Small float32 batches: the fused WebAssembly kernel (wasm/lstm.wat) whose memory holds the
+  // buffers above, and which runs the loops below in one call each way, bit for bit.
+  kernel: LSTMKernel | undefined;
 }
 
 /**
@@ -308,13 +312,8 @@ export class LSTM extends Layer {
   override [forwardTrusted](x: Tensor, inputMask?: Uint8Array): Tensor {
     const [B, T, I] = x.shape as [number, number, number];
     const H = this.units;
-    const G = 4 * H;
     const cache = this.cacheFor(B, T);
-    const { xT, gates, hs, cs, actC } = cache;
-    const W = this.kernel.data; //          [I, 4H]
-    const U = this.recurrentKernel.data; // [H, 4H]
-    const act = this.activation;
-    const rec = this.recurrentActivation;
+    const { xT, hs, cs } = cache;
 
     // xT = x transposed to time-major: xT[t, b, :] = x[b, t, :]
     transposeBT(x.data, xT, B, T, I);
@@ -325,10 +324,6 @@ export class LSTM extends Layer {
     else cache.maskedRows = 0;
     const mask = cache.maskedRows > 0 ? cache.mask : undefined;
 
-    // gates = xT·W + b for all T·B rows at once: [T·B, I] × [I, 4H] → [T·B, 4H]
-    gemm(T * B, G, I, { data: xT, offset: 0, ld: I }, { data: W, offset: 0, ld: G }, { data: gates, offset: 0, ld: G }, false);
-    if (this.bias !== undefined) addRowVector(gates, this.bias.data, T * B, G);
-
     // Slot 0 of hs / cs: the initial state (the carried one when stateful, else zeros).
     if (this.stateH !== undefined && this.stateC !== undefined) {
       hs.set(this.stateH.data, 0);
@@ -337,6 +332,40 @@ export class LSTM extends Layer {
       hs.fill(0, 0, B * H);
       cs.fill(0, 0, B * H);
     }
+    if (cache.kernel !== undefined && mask === undefined) {
+      this.forwardFused(cache.kernel);
+    } else {
+      this.forwardSteps(cache, I, mask);
+    }
+
+    // Stateful: each sample's (h_T, c_T) starts its next batch (on every forward, as Keras' predict).
+    if (this.stateH !== undefined && this.stateC !== undefined) {
+      this.stateH.data.set(hs.subarray(T * B * H, (T + 1) * B * H));
+      this.stateC.data.set(cs.subarray(T * B * H, (T + 1) * B * H));
+    }
+    this.hasBackward = false;
+
+    // The output, batch-major again: every h_t as [B, T, H], or h_T as [B, H] (a view of slot T of hs).
+    if (this.returnSequences) transposeTB(hs, B * H, cache.output.data, B, T, H); // y[b, t, :] = hs[t+1, b, :]
+    return cache.output;
+  }
+
+  /**
+   * The forward steps on the cache (xT and slot 0 of hs / cs filled): the input projection, then
+   * per step the recurrent product and one fused pass of gates, cell update and output.
+   */
+  private forwardSteps(cache: Cache, I: number, mask: Uint8Array | undefined): void {
+    const { B, T, xT, gates, hs, cs, actC } = cache;
+    const H = this.units;
+    const G = 4 * H;
+    const W = this.kernel.data; //          [I, 4H]
+    const U = this.recurrentKernel.data; // [H, 4H]
+    const act = this.activation;
+    const rec = this.recurrentActivation;
+
+    // gates = xT·W + b for all T·B rows at once: [T·B, I] × [I, 4H] → [T·B, 4H]
+    gemm(T * B, G, I, { data: xT, offset: 0, ld: I }, { data: W, offset: 0, ld: G }, { data: gates, offset: 0, ld: G }, false);
+    if (this.bias !== undefined) addRowVector(gates, this.bias.data, T * B, G);
 
     // The MatrixRefs of the per-step product are made once and moved along by their offsets,
     // so nothing is allocated inside the time loop.
@@ -382,17 +411,14 @@ export class LSTM extends Layer {
         }
       }
     }
+  }
 
-    // Stateful: each sample's (h_T, c_T) starts its next batch (on every forward, as Keras' predict).
-    if (this.stateH !== undefined && this.stateC !== undefined) {
-      this.stateH.data.set(hs.subarray(T * B * H, (T + 1) * B * H));
-      this.stateC.data.set(cs.subarray(T * B * H, (T + 1) * B * H));
-    }
-    this.hasBackward = false;
-
-    // The output, batch-major again: every h_t as [B, T, H], or h_T as [B, H] (a view of slot T of hs).
-    if (this.returnSequences) transposeTB(hs, B * H, cache.output.data, B, T, H); // y[b, t, :] = hs[t+1, b, :]
-    return cache.output;
+  /** forwardSteps in one call of the fused kernel, whose memory holds the cache: the weights copied in first. */
+  private forwardFused(kernel: LSTMKernel): void {
+    kernel.views.W.set(this.kernel.data);
+    kernel.views.U.set(this.recurrentKernel.data);
+    if (this.bias !== undefined) kernel.views.bias.set(this.bias.data);
+    kernel.forward(this.bias !== undefined);
   }
 
   /**
@@ -440,6 +466,8 @@ export class LSTM extends Layer {
     if (seq) dhNext.fill(0);
     else dhNext.set(dy);
     dcNext.fill(0);
+    // Small float32 batches: everything below in one call of the fused kernel, bit for bit.
+    if (cache.kernel !== undefined && mask === undefined) return this.backwardFused(cache.kernel, dy, needInputGradient);
 
     const dzStep: MatrixRef = { data: dGates, offset: 0, ld: G }; //            step t of dGates, [B, 4H]
     const recurrentT: MatrixRef = { data: this.recurrentKernel.data, offset: 0, ld: G, transpose: true }; // Uᵀ [4H, H]
@@ -521,6 +549,23 @@ export class LSTM extends Layer {
     gemm(T * B, I, G, { data: dGates, offset: 0, ld: G }, { data: this.kernel.data, offset: 0, ld: G, transpose: true }, { data: dXT, offset: 0, ld: I }, false);
     transposeTB(dXT, 0, cache.dx.data, B, T, I); // dx[b, t, :] = dXT[t, b, :]
     return cache.dx;
+  }
+
+  /** The backward steps and products in one call of the fused kernel (dh, dc set as above), the gradients copied out. */
+  private backwardFused(kernel: LSTMKernel, dy: TypedArray, needInputGradient: boolean): Tensor | undefined {
+    const { views } = kernel;
+    views.U.set(this.recurrentKernel.data); // the weights as they are now, as the loops above read them
+    if (needInputGradient) views.W.set(this.kernel.data);
+    if (this.returnSequences) views.dy.set(dy);
+    kernel.backward(this.dBias !== undefined, this.returnSequences, needInputGradient);
+    this.dKernel.data.set(views.dW);
+    this.dRecurrentKernel.data.set(views.dU);
+    if (this.dBias !== undefined) this.dBias.data.set(views.dBias);
+    this.hasBackward = true;
+    if (!needInputGradient) return undefined;
+    const { B, T } = kernel;
+    transposeTB(views.dXT, 0, this.cache!.dx.data, B, T, this.inputDim); // dx[b, t, :] = dXT[t, b, :]
+    return this.cache!.dx;
   }
 
   /**
@@ -649,26 +694,33 @@ export class LSTM extends Layer {
     const G = 4 * H;
     const I = this.inputDim;
     const d = this.dtype;
-    const hs = allocate(d, (T + 1) * B * H);
+    // The fused kernel runs lstm.ts' default cell (sigmoid gates, tanh) on small float32 batches
+    // without masking; its memory then holds the buffers.
+    const kernel = d === 'float32' && this.activation === 'tanh' && this.recurrentActivation === 'sigmoid' && this.maskMatch === null
+      && fusedLSTMKernelEnabled() && fusedLSTMShape(I, H, B, T) ? LSTMKernel.create(I, H, B, T) ?? undefined : undefined;
+    const buffer = (name: 'xT' | 'gates' | 'hs' | 'cs' | 'actC' | 'dGates' | 'dXT' | 'dh' | 'dc', length: number): TypedArray =>
+      kernel !== undefined ? kernel.views[name] : allocate(d, length);
+    const hs = buffer('hs', (T + 1) * B * H);
     this.cache = {
       B,
       T,
       // The output: every h_t, batch-major, or h_T as a view of the last slot of hs.
       output: this.returnSequences ? new Tensor(allocate(d, B * T * H), [B, T, H]) : new Tensor(hs.subarray(T * B * H), [B, H]),
-      xT: allocate(d, T * B * I), //          (T, B, I)
-      gates: allocate(d, T * B * G), //       (T, B, 4H)
-      hs, //                                  (T+1, B, H)
-      cs: allocate(d, (T + 1) * B * H), //    (T+1, B, H)
-      actC: allocate(d, T * B * H), //        (T, B, H)
-      dGates: allocate(d, T * B * G), //      (T, B, 4H)
-      dXT: allocate(d, T * B * I), //         (T, B, I)
+      xT: buffer('xT', T * B * I), //          (T, B, I)
+      gates: buffer('gates', T * B * G), //    (T, B, 4H)
+      hs, //                                   (T+1, B, H)
+      cs: buffer('cs', (T + 1) * B * H), //    (T+1, B, H)
+      actC: buffer('actC', T * B * H), //      (T, B, H)
+      dGates: buffer('dGates', T * B * G), //  (T, B, 4H)
+      dXT: buffer('dXT', T * B * I), //        (T, B, I)
       dx: new Tensor(allocate(d, B * T * I), [B, T, I]),
-      dh: new Tensor(allocate(d, B * H), [B, H]),
-      dc: new Tensor(allocate(d, B * H), [B, H]),
+      dh: new Tensor(buffer('dh', B * H), [B, H]),
+      dc: new Tensor(buffer('dc', B * H), [B, H]),
       mask: new Uint8Array(T * B), //        (T, B)
       maskedRows: 0,
       unmasked: undefined,
       outputMask: undefined,
+      kernel,
     };
     return this.cache;
   }

@@ -43,15 +43,24 @@ interface Kernel {
 
 const REMEMBERED_OFFSET = Math.ceil(BYTES / 16) * 16;
 
-/** gemm.wat compiled (once, for both instances below); null where WebAssembly SIMD is unavailable. */
+/** gemm.wat compiled (once, for every instance); null where WebAssembly SIMD is unavailable. */
 let gemmModule: WebAssembly.Module | null | undefined;
+
+/**
+ * A new instance of gemm.wat on `memory` (the LSTM's fused kernel, src/layers/wasm, runs the row
+ * kernels on its own memory this way), or null without SIMD.
+ */
+export function instantiateGemm(memory: WebAssembly.Memory): WebAssembly.Exports | null {
+  if (gemmModule === undefined) gemmModule = compileKernel(GEMM_WASM_BASE64);
+  if (gemmModule === null) return null;
+  return new WebAssembly.Instance(gemmModule, { env: { memory } }).exports;
+}
 
 /** A new instance of gemm.wat with a memory of its own of `pages` 64 KiB pages, or null without SIMD. */
 function instantiate(pages: number): { memory: WebAssembly.Memory; exports: WebAssembly.Exports } | null {
-  if (gemmModule === undefined) gemmModule = compileKernel(GEMM_WASM_BASE64);
-  if (gemmModule === null) return null;
   const memory = new WebAssembly.Memory({ initial: pages });
-  return { memory, exports: new WebAssembly.Instance(gemmModule, { env: { memory } }).exports };
+  const exports = instantiateGemm(memory);
+  return exports && { memory, exports };
 }
 
 /** The packed kernel's instance and views of its memory; null without SIMD; undefined until first asked. */

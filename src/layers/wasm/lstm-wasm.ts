@@ -1,0 +1,143 @@
+// Shapes: B = batch, T = time steps, I = input features, H = units (G = 4H).
+/**
+ * The LSTM layer's fused forward and backward (lstm.wat) for small float32 batches: the whole
+ * time loop of lstm.ts in one WebAssembly call each way, with the same operations in the same
+ * order, so the same bits. lstm.ts decides when to use it (`fusedLSTMShape`) and keeps its own
+ * loops as the reference; test/lstm-wasm.test.ts compares the two bit for bit.
+ *
+ * One kernel per layer, with a memory of its own holding the weights, the layer's cache and
+ * the gradients, as Float32Array views that lstm.ts uses as its cache. The memory never grows
+ * (a larger shape gets a new kernel), so the views stay valid.
+ */
+import { compileKernel } from '../../common/wasm.js';
+import { ROWS_WASM_MIN_WORK, usePacked } from '../../tensor/gemm.js';
+import { instantiateGemm } from '../../tensor/gemm-wasm.js';
+import { LSTM_WASM_BASE64 } from './lstm-binary.js';
+
+type ForwardKernel = (
+  T: number, B: number, I: number, H: number, flags: number,
+  W: number, U: number, bias: number,
+  xT: number, gates: number, hs: number, cs: number, actC: number,
+) => void;
+type BackwardKernel = (
+  T: number, B: number, I: number, H: number, flags: number,
+  W: number, U: number,
+  xT: number, gates: number, hs: number, cs: number, actC: number,
+  dGates: number, dy: number, dh: number, dc: number,
+  dW: number, dU: number, dBias: number, dXT: number, scratch: number,
+) => void;
+
+/** The regions of a kernel's memory, in lstm.ts' names; sizes in floats for (I, H, B, T). */
+const regionSizes = (I: number, H: number, B: number, T: number) => {
+  const G = 4 * H;
+  const TB = T * B;
+  return {
+    W: I * G, U: H * G, bias: G, dW: I * G, dU: H * G, dBias: G,
+    xT: TB * I, gates: TB * G, hs: (T + 1) * B * H, cs: (T + 1) * B * H, actC: TB * H, dGates: TB * G,
+    dXT: TB * I, dh: B * H, dc: B * H, dy: TB * H, scratch: Math.max(I, H) * TB,
+  };
+};
+type Region = keyof ReturnType<typeof regionSizes>;
+export type LSTMKernelViews = Record<Region, Float32Array>;
+
+/** lstm.wat compiled; null where WebAssembly SIMD is unavailable; undefined until first asked. */
+let compiled: WebAssembly.Module | null | undefined;
+
+/**
+ * Whether the fused kernel computes an LSTM of these sizes exactly as lstm.ts would: only when
+ * gemm.ts would run none of its six products packed (the kernel has the unpacked row kernels
+ * only), which is the tutorials' batch-1 case and other small ones.
+ */
+export function fusedLSTMShape(I: number, H: number, B: number, T: number): boolean {
+  const G = 4 * H;
+  const TB = T * B;
+  return !usePacked(TB, G, I) && !usePacked(B, G, H) && !usePacked(B, H, G)
+    && !usePacked(I, G, TB) && !usePacked(H, G, TB) && !usePacked(TB, I, G);
+}
+
+/** gemm.ts' choice for one unpacked product of m·n·k multiply-adds: the float32 SIMD row kernels (1) or the float64 ones (0). */
+const simd = (m: number, n: number, k: number): number => (m * n * k >= ROWS_WASM_MIN_WORK ? 1 : 0);
+
+export class LSTMKernel {
+  /** The regions as Float32Array views of the kernel's memory. */
+  readonly views: LSTMKernelViews;
+  private readonly bytes: Record<Region, number>;
+  private readonly forwardKernel: ForwardKernel;
+  private readonly backwardKernel: BackwardKernel;
+
+  private constructor(readonly I: number, readonly H: number, readonly B: number, readonly T: number, memory: WebAssembly.Memory, exports: WebAssembly.Exports) {
+    const sizes = regionSizes(I, H, B, T);
+    const views = {} as LSTMKernelViews;
+    const bytes = {} as Record<Region, number>;
+    let at = 0; // floats, each region 16-byte aligned
+    for (const region of Object.keys(sizes) as Region[]) {
+      views[region] = new Float32Array(memory.buffer, at * 4, sizes[region]);
+      bytes[region] = at * 4;
+      at += Math.ceil(sizes[region] / 4) * 4;
+    }
+    this.views = views;
+    this.bytes = bytes;
+    this.forwardKernel = exports.forward as ForwardKernel;
+    this.backwardKernel = exports.backward as BackwardKernel;
+  }
+
+  /** A kernel for an LSTM of these sizes, or null where WebAssembly SIMD is unavailable. */
+  static create(I: number, H: number, B: number, T: number): LSTMKernel | null {
+    if (compiled === undefined) compiled = compileKernel(LSTM_WASM_BASE64);
+    if (compiled === null) return null;
+    const sizes = regionSizes(I, H, B, T);
+    const floats = Object.values(sizes).reduce((sum, n) => sum + Math.ceil(n / 4) * 4, 0);
+    let memory: WebAssembly.Memory;
+    try {
+      // Each memory reserves address space of its own; where the engine refuses one more (very
+      // many live layers), the layer keeps its JavaScript loops, which give the same bits.
+      memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil((floats * 4) / 65536)) });
+    } catch {
+      return null;
+    }
+    const gemm = instantiateGemm(memory);
+    if (gemm === null) return null;
+    const instance = new WebAssembly.Instance(compiled, { env: { memory }, gemm: { rowsAxpy: gemm.rowsAxpy, rowsDot: gemm.rowsDot }, math: { exp: Math.exp } });
+    return new LSTMKernel(I, H, B, T, memory, instance.exports);
+  }
+
+  /**
+   * lstm.ts' forward from xT, W, U, bias and slot 0 of hs / cs (all in `views`): fills gates,
+   * hs, cs and actC.
+   */
+  forward(hasBias: boolean): void {
+    const { I, H, B, T } = this;
+    const G = 4 * H;
+    const o = this.bytes;
+    const flags = (hasBias ? 1 : 0) | (simd(T * B, G, I) << 1) | (simd(B, G, H) << 2);
+    this.forwardKernel(T, B, I, H, flags, o.W, o.U, o.bias, o.xT, o.gates, o.hs, o.cs, o.actC);
+  }
+
+  /**
+   * lstm.ts' backward, with dh holding dL/dh_T (dy, or zeros with returnSequences), dc zeros and,
+   * with returnSequences, dy the output gradient: fills dGates, dW, dU, dBias (with a bias) and
+   * dXT (when asked), and leaves dL/dh0, dL/dc0 in dh, dc.
+   */
+  backward(hasBias: boolean, returnSequences: boolean, needInputGradient: boolean): void {
+    const { I, H, B, T } = this;
+    const G = 4 * H;
+    const TB = T * B;
+    const o = this.bytes;
+    const flags = (hasBias ? 1 : 0) | (returnSequences ? 2 : 0) | (needInputGradient ? 4 : 0)
+      | (simd(B, H, G) << 3) | (simd(I, G, TB) << 4) | (simd(H, G, TB) << 5) | (simd(TB, I, G) << 6);
+    this.backwardKernel(T, B, I, H, flags, o.W, o.U, o.xT, o.gates, o.hs, o.cs, o.actC, o.dGates, o.dy, o.dh, o.dc, o.dW, o.dU, o.dBias, o.dXT, o.scratch);
+  }
+}
+
+/** Off only in tests, which compare the fused kernel with lstm.ts' loops (a layer reads it when it sizes its cache). */
+let enabled = true;
+
+/** Whether layers use the fused kernel where they can (tests switch it off to run the reference loops). */
+export function fusedLSTMKernelEnabled(): boolean {
+  return enabled;
+}
+
+/** For tests: use the fused kernel where possible (true, the default) or never. */
+export function setFusedLSTMKernel(on: boolean): void {
+  enabled = on;
+}

@@ -1,0 +1,182 @@
+/**
+ * The LSTM's fused WebAssembly kernel (src/layers/wasm/lstm.wat) against lstm.ts' own loops: the
+ * same bits for the output, the carried state, every gradient, dL/dx and dL/d(h0, c0), over
+ * random shapes on both sides of every product's float32 / float64 threshold; whole trainings
+ * that end on the same weights; its tanh against Math.tanh. Where the kernel does not apply
+ * (masking, other activations, float64, shapes gemm.ts would pack) the layer keeps its loops.
+ */
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Adam, Dense, LSTM, Sequential, setSeed, tensor } from '../src/index.js';
+import type { LSTMOptions } from '../src/layers/lstm.js';
+import { LSTM_WASM_BASE64 } from '../src/layers/wasm/lstm-binary.js';
+import { fusedLSTMShape, setFusedLSTMKernel } from '../src/layers/wasm/lstm-wasm.js';
+import { Tensor } from '../src/tensor/tensor.js';
+import { mulberry32 } from './helpers/random.js';
+
+afterEach(() => setFusedLSTMKernel(true));
+
+/** The bits of a float32 tensor, for exact comparison (NaN-safe, -0 ≠ 0). */
+const bits = (t: Tensor | Float32Array): number[] => Array.from(new Uint32Array(Float32Array.from(t instanceof Tensor ? t.data : t).buffer));
+
+function randomData(n: number, seed: number, scale = 1): Float32Array {
+  const r = mulberry32(seed);
+  return Float32Array.from({ length: n }, () => (r() * 2 - 1) * scale);
+}
+
+/** Whether the layer's last forward ran in the fused kernel (its cache lives in the kernel's memory). */
+const usedKernel = (layer: LSTM): boolean => (layer as unknown as { cache?: { kernel?: unknown } }).cache?.kernel !== undefined;
+
+/** A float32 LSTM built for [B, null, I] (with these weights). */
+function makeLayer(options: LSTMOptions, I: number, B: number, weights: Tensor[] | undefined): LSTM {
+  const layer = new LSTM({ ...options, batchInputShape: options.stateful ? [B, null, I] : undefined });
+  layer.build([B, null, I]);
+  if (weights !== undefined) layer.setWeights(weights);
+  return layer;
+}
+
+describe('fused LSTM kernel against lstm.ts loops', () => {
+  it('gives the same bits: output, state, gradients, dx, dh0 / dc0 (random shapes, options, two batches)', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          I: fc.integer({ min: 1, max: 12 }),
+          H: fc.integer({ min: 1, max: 24 }),
+          B: fc.integer({ min: 1, max: 3 }),
+          T: fc.integer({ min: 1, max: 7 }),
+          returnSequences: fc.boolean(),
+          stateful: fc.boolean(),
+          useBias: fc.boolean(),
+          sparse: fc.boolean(), // one-hot-like inputs: the row kernels skip zero coefficients
+          seed: fc.integer({ min: 1, max: 1_000_000 }),
+        }),
+        ({ I, H, B, T, returnSequences, stateful, useBias, sparse, seed }) => {
+          fc.pre(fusedLSTMShape(I, H, B, T));
+          setSeed(seed);
+          const options: LSTMOptions = { units: H, returnSequences, stateful, useBias };
+          const reference = makeLayer(options, I, B, undefined);
+          const fused = makeLayer(options, I, B, reference.getWeights());
+          for (let batch = 0; batch < 2; batch++) {
+            const xData = randomData(B * T * I, seed + batch, 2);
+            if (sparse) for (let k = 0; k < xData.length; k++) if (k % 3 !== 0) xData[k] = 0;
+            const x = tensor(xData, [B, T, I]);
+            const yShape = returnSequences ? [B, T, H] : [B, H];
+            const dy = tensor(randomData(yShape.reduce((a, b) => a * b, 1), seed + 7 + batch), yShape);
+            setFusedLSTMKernel(false); // read when a layer sizes its cache, at its first forward
+            const yRef = reference.forward(x);
+            setFusedLSTMKernel(true);
+            const yFused = fused.forward(x);
+            expect(usedKernel(fused)).toBe(true);
+            expect(usedKernel(reference)).toBe(false);
+            expect(bits(yFused)).toEqual(bits(yRef));
+            expect(fused.getStates().map(bits)).toEqual(reference.getStates().map(bits));
+            expect(bits(fused.backward(dy))).toEqual(bits(reference.backward(dy)));
+            expect(fused.getGradients().map(bits)).toEqual(reference.getGradients().map(bits));
+            expect(fused.getInitialStateGradients().map(bits)).toEqual(reference.getInitialStateGradients().map(bits));
+          }
+        },
+      ),
+      { numRuns: 150, seed: 4242 },
+    );
+  });
+
+  it('trains a model to the same weights, bit for bit (T3-sized, Adam, 300 updates on fresh samples)', () => {
+    const train = (fused: boolean): number[][] => {
+      setFusedLSTMKernel(fused);
+      setSeed(3);
+      const model = new Sequential([new LSTM({ units: 25, inputShape: [5, 10] }), new Dense({ units: 10, activation: 'softmax' })]);
+      model.compile({ optimizer: new Adam(), loss: 'categoricalCrossentropy' });
+      const r = mulberry32(11);
+      for (let step = 0; step < 300; step++) {
+        const values = Array.from({ length: 5 }, () => Math.floor(r() * 10));
+        const x = new Float32Array(50);
+        values.forEach((v, t) => (x[t * 10 + v] = 1));
+        const y = new Float32Array(10);
+        y[values[2]!] = 1;
+        model.trainOnBatch(tensor(x, [1, 5, 10]), tensor(y, [1, 10]));
+      }
+      expect(usedKernel(model.layers[0] as LSTM)).toBe(fused);
+      return model.getWeights().map(bits);
+    };
+    expect(train(true)).toEqual(train(false));
+  });
+
+  it('a stacked, stateful model (the lower LSTM passes dx up through the kernel) trains to the same weights', () => {
+    const train = (fused: boolean): number[][] => {
+      setFusedLSTMKernel(fused);
+      setSeed(5);
+      const model = new Sequential([
+        new LSTM({ units: 6, batchInputShape: [1, 3, 4], returnSequences: true, stateful: true }),
+        new LSTM({ units: 9, stateful: true }),
+        new Dense({ units: 3, activation: 'sigmoid' }),
+      ]);
+      model.compile({ optimizer: new Adam({ learningRate: 0.01 }), loss: 'binaryCrossentropy' });
+      for (let step = 0; step < 40; step++) {
+        model.trainOnBatch(tensor(randomData(12, 100 + step), [1, 3, 4]), tensor([[step % 2, 1, 0]]));
+        if (step % 10 === 9) model.resetStates();
+      }
+      expect(model.layers.slice(0, 2).map((l) => usedKernel(l as LSTM))).toEqual([fused, fused]);
+      return model.getWeights().map(bits);
+    };
+    expect(train(true)).toEqual(train(false));
+  });
+});
+
+describe('where the fused kernel does not apply', () => {
+  it('keeps lstm.ts loops for masking, other activations, float64 and packed shapes', () => {
+    const cases: [string, LSTMOptions, [number, number, number]][] = [
+      ['maskValue', { units: 4, maskValue: 0 }, [1, 3, 2]],
+      ['hardSigmoid gates', { units: 4, recurrentActivation: 'hardSigmoid' }, [1, 3, 2]],
+      ['relu cell', { units: 4, activation: 'relu' }, [1, 3, 2]],
+      ['float64', { units: 4, dtype: 'float64' }, [1, 3, 2]],
+      ['a batch gemm.ts packs', { units: 32 }, [16, 10, 8]],
+    ];
+    for (const [what, options, [B, T, I]] of cases) {
+      const layer = new LSTM(options);
+      layer.forward(tensor(randomData(B * T * I, 1), [B, T, I]));
+      expect(usedKernel(layer), what).toBe(false);
+    }
+  });
+
+  it('a mask from the layer below runs the loops on the kernel-held cache, with the same bits as without the kernel', () => {
+    const run = (fused: boolean): number[][] => {
+      setFusedLSTMKernel(fused);
+      setSeed(9);
+      const model = new Sequential([
+        new LSTM({ units: 5, inputShape: [4, 3], returnSequences: true, maskValue: 0 }),
+        new LSTM({ units: 7 }),
+        new Dense({ units: 2, activation: 'softmax' }),
+      ]);
+      model.compile({ optimizer: new Adam({ learningRate: 0.05 }), loss: 'categoricalCrossentropy' });
+      const x = randomData(2 * 4 * 3, 17);
+      x.fill(0, 0, 6); // sample 0: its first two steps are padding
+      for (let step = 0; step < 10; step++) model.trainOnBatch(tensor(x, [2, 4, 3]), tensor([[1, 0], [0, 1]]));
+      expect(usedKernel(model.layers[1] as LSTM)).toBe(fused); // the upper layer has a kernel, and a mask each batch
+      return model.getWeights().map(bits);
+    };
+    expect(run(true)).toEqual(run(false));
+  });
+});
+
+describe("the kernel's tanh", () => {
+  const module = new WebAssembly.Module(Uint8Array.from(atob(LSTM_WASM_BASE64), (c) => c.charCodeAt(0)));
+  const memory = new WebAssembly.Memory({ initial: 1 });
+  const noop = (): void => {};
+  const { tanh } = new WebAssembly.Instance(module, { env: { memory }, gemm: { rowsAxpy: noop, rowsDot: noop }, math: { exp: Math.exp } }).exports as { tanh: (x: number) => number };
+
+  it('is Math.tanh bit for bit: every range of fdlibm, special values, random doubles and bit patterns', () => {
+    const specials = [0, -0, 1, -1, 22, -22, 21.999999, 2 ** -28, -(2 ** -28), 2 ** -27, 2 ** -55, 5e-324, 1e-300, 0.34657359027997264, 1.0397207708399179, 19.06, 44, 1e300, Infinity, -Infinity, NaN];
+    for (const x of specials) expect(Object.is(tanh(x), Math.tanh(x)), `tanh(${x})`).toBe(true);
+    fc.assert(fc.property(fc.double(), (x) => Object.is(tanh(x), Math.tanh(x))), { numRuns: 20_000, seed: 77 });
+    const r = mulberry32(5);
+    const word = new Uint32Array(2);
+    const asDouble = new Float64Array(word.buffer);
+    let mismatches = 0;
+    for (let k = 0; k < 200_000; k++) {
+      // |x| spread over e^-40 .. e^4, and the float32 values the layer feeds it
+      const x = k % 3 === 0 ? (r() < 0.5 ? -1 : 1) * Math.exp(r() * 44 - 40) : k % 3 === 1 ? Math.fround((r() - 0.5) * 16) : (word[0] = (r() * 2 ** 32) >>> 0, word[1] = (r() * 2 ** 32) >>> 0, asDouble[0]!);
+      if (!Object.is(tanh(x), Math.tanh(x))) mismatches++;
+    }
+    expect(mismatches).toBe(0);
+  });
+});
