@@ -120,6 +120,24 @@ describe('fused LSTM kernel against lstm.ts loops', () => {
     };
     expect(train(true)).toEqual(train(false));
   });
+  it('fit with a smaller last batch (the kernel memory reused across shapes, or a shape it does not take in between) trains to the same weights', () => {
+    for (const units of [4, 16]) {
+      // units 4: batches of 5 and of 1 both run in the kernel (one memory); units 16: batches of 5
+      // are packed (the loops), batches of 1 the kernel
+      const train = (fused: boolean): number[][] => {
+        setFusedLSTMKernel(fused);
+        setSeed(12);
+        const model = new Sequential([new LSTM({ units, inputShape: [4, 3] }), new Dense({ units: 3, activation: 'softmax' })]);
+        model.compile({ optimizer: new Adam({ learningRate: 0.01 }), loss: 'categoricalCrossentropy' });
+        const x = tensor(randomData(26 * 12, 31), [26, 4, 3]);
+        const y = tensor(Float32Array.from({ length: 26 * 3 }, (_, i) => (i % 3 === Math.floor(i / 3) % 3 ? 1 : 0)), [26, 3]);
+        model.fit(x, y, { epochs: 6, batchSize: 5, verbose: 0 });
+        expect(usedKernel(model.layers[0] as LSTM)).toBe(fused); // the last batch, of 1, ran in the kernel
+        return model.getWeights().map(bits);
+      };
+      expect(train(true), `units ${units}`).toEqual(train(false));
+    }
+  });
 });
 
 describe('where the fused kernel does not apply', () => {

@@ -181,6 +181,8 @@ export class LSTM extends Layer {
 
   /** The forward cache; undefined until the first forward. */
   private cache: Cache | undefined;
+  /** The last fused kernel made (it may not be the cache's): its memory serves a later shape that fits. */
+  private lastKernel: LSTMKernel | undefined;
   /** True once backward has run on the current cache (for getInitialStateGradients). */
   private hasBackward = false;
   /** Stateful only: each sample's carried state, [B, H] with B fixed by the input shape; created by build(). */
@@ -697,7 +699,8 @@ export class LSTM extends Layer {
     // The fused kernel runs lstm.ts' default cell (sigmoid gates, tanh) on small float32 batches
     // without masking; its memory then holds the buffers.
     const kernel = d === 'float32' && this.activation === 'tanh' && this.recurrentActivation === 'sigmoid' && this.maskMatch === null
-      && fusedLSTMKernelEnabled() && fusedLSTMShape(I, H, B, T) ? LSTMKernel.create(I, H, B, T) ?? undefined : undefined;
+      && fusedLSTMKernelEnabled() && fusedLSTMShape(I, H, B, T) ? LSTMKernel.create(I, H, B, T, this.lastKernel) ?? undefined : undefined;
+    if (kernel !== undefined) this.lastKernel = kernel;
     const buffer = (name: 'xT' | 'gates' | 'hs' | 'cs' | 'actC' | 'dGates' | 'dXT' | 'dh' | 'dc', length: number): TypedArray =>
       kernel !== undefined ? kernel.views[name] : allocate(d, length);
     const hs = buffer('hs', (T + 1) * B * H);

@@ -65,7 +65,10 @@ export class LSTMKernel {
   private readonly forwardKernel: ForwardKernel;
   private readonly backwardKernel: BackwardKernel;
 
-  private constructor(readonly I: number, readonly H: number, readonly B: number, readonly T: number, memory: WebAssembly.Memory, exports: WebAssembly.Exports) {
+  private constructor(
+    readonly I: number, readonly H: number, readonly B: number, readonly T: number,
+    private readonly memory: WebAssembly.Memory, private readonly exports: WebAssembly.Exports,
+  ) {
     const sizes = regionSizes(I, H, B, T);
     const views = {} as LSTMKernelViews;
     const bytes = {} as Record<Region, number>;
@@ -81,17 +84,25 @@ export class LSTMKernel {
     this.backwardKernel = exports.backward as BackwardKernel;
   }
 
-  /** A kernel for an LSTM of these sizes, or null where WebAssembly SIMD is unavailable. */
-  static create(I: number, H: number, B: number, T: number): LSTMKernel | null {
+  /**
+   * A kernel for an LSTM of these sizes, or null where WebAssembly SIMD is unavailable. With
+   * `previous` (the layer's kernel for its last shape), its memory and instances are reused when
+   * the new shape fits in them, so a fit whose last batch is smaller does not make a new memory
+   * twice an epoch; the previous kernel's views then alias the new ones (the layer drops them).
+   */
+  static create(I: number, H: number, B: number, T: number, previous?: LSTMKernel): LSTMKernel | null {
     if (compiled === undefined) compiled = compileKernel(LSTM_WASM_BASE64);
     if (compiled === null) return null;
     const sizes = regionSizes(I, H, B, T);
-    const floats = Object.values(sizes).reduce((sum, n) => sum + Math.ceil(n / 4) * 4, 0);
+    const bytes = 4 * Object.values(sizes).reduce((sum, n) => sum + Math.ceil(n / 4) * 4, 0);
+    if (previous !== undefined && previous.I === I && previous.H === H && previous.memory.buffer.byteLength >= bytes) {
+      return new LSTMKernel(I, H, B, T, previous.memory, previous.exports);
+    }
     let memory: WebAssembly.Memory;
     try {
       // Each memory reserves address space of its own; where the engine refuses one more (very
       // many live layers), the layer keeps its JavaScript loops, which give the same bits.
-      memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil((floats * 4) / 65536)) });
+      memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) });
     } catch {
       return null;
     }
