@@ -12,6 +12,8 @@ import { describe, expect, it } from 'vitest';
 
 const docsDir = fileURLToPath(new URL('../docs/', import.meta.url));
 const linkPattern = /\]\((\.\.\/src\/[^#)\s]+)#L(\d+)(?:-L(\d+))?(?:\s+"([^"]+)")?\)/g;
+/** A link whose text is a line range, `[296–299](…#L296-L299 …)` or `[lines 296–299](…)`: the text and the anchor. */
+const rangeTextPattern = /\[(?:lines? )?(\d+)(?:–(\d+))?\]\(\.\.\/src\/[^#)\s]+#L(\d+)(?:-L(\d+))?/g;
 
 describe('source line references in docs/', () => {
   for (const file of readdirSync(docsDir).filter((f) => f.endsWith('.md'))) {
@@ -29,6 +31,10 @@ describe('source line references in docs/', () => {
         expect(snippet, `${whole}: give the link a title quoting the code it cites`).toBeDefined();
         const cited = source.slice(first - 1, last).join('\n');
         expect(cited.includes(snippet!), `${whole}: lines ${first}-${last} of ${path} do not contain ${JSON.stringify(snippet)}`).toBe(true);
+      }
+      // The range a reader sees is the range the link opens.
+      for (const [whole, textFrom, textTo, from, to] of text.matchAll(rangeTextPattern)) {
+        expect([textFrom, textTo ?? textFrom], whole).toEqual([from, to ?? from]);
       }
     });
   }
