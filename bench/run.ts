@@ -39,7 +39,10 @@ const ALL_ENGINES = ['lstm-ts', 'tfjs-cpu', 'tfjs-wasm', 'brainjs'] as const;
 type Engine = (typeof ALL_ENGINES)[number];
 const engines = (flag('--engines')?.split(',') ?? [...ALL_ENGINES]) as Engine[];
 const runsFlag = flag('--runs');
-const outName = flag('--out') ?? (quick ? 'quick' : 'latest');
+// A run narrowed by --only, --engines or --runs is not the full table: it goes to partial.*, so only
+// a whole `npm run bench` replaces latest.* and the READMEs' copies of it.
+const partial = flag('--only') !== undefined || flag('--engines') !== undefined || runsFlag !== undefined;
+const outName = flag('--out') ?? (quick ? 'quick' : partial ? 'partial' : 'latest');
 const resultsDir = path.join(here, 'results');
 
 const ENGINE_LABEL: Record<Engine, string> = { 'lstm-ts': 'lstm-ts', 'tfjs-cpu': 'TF.js cpu', 'tfjs-wasm': 'TF.js wasm', brainjs: 'brain.js' };
