@@ -22,6 +22,7 @@ import {
 import { sigmoid, softmaxRows, softmaxRowsBackward } from '../src/tensor/elementwise.js';
 import { Tensor, tensor } from '../src/tensor/tensor.js';
 import { mulberry32 } from './helpers/random.js';
+import { kernelOf } from '../src/losses/loss.js';
 
 const f64 = (values: number[], shape: number[]): Tensor => tensor(Float64Array.from(values), shape);
 const nested64 = (values: Parameters<typeof tensor>[0]): Tensor => tensor(values, undefined, 'float64');
@@ -516,5 +517,52 @@ describe('target validation', () => {
     expect(() => binaryCrossentropy.compute(f64([], [0, 2]), f64([], [0, 2]))).toThrow('yPred: expected at least one prediction, got shape [0, 2]');
     expect(() => softmaxCategoricalCrossentropy(f64([], [2, 0]), f64([], [2, 0]))).toThrow('logits: expected at least one prediction, got shape [2, 0]');
     expect(() => meanSquaredError.validateTargets([[1]] as unknown as Tensor, [1, 1], 'y')).toThrow('y: expected a Tensor of targets, got an array of length 1');
+  });
+});
+
+describe('the unchecked loss kernels behind the training step (loss.ts, kernelOf)', () => {
+  // The model's step calls a built-in loss's arithmetic directly, on a gradient buffer it reuses;
+  // it must give the public function's bits exactly, and overwrite every element of the buffer.
+  const dense = (rng: () => number, n: number, tiny: boolean) =>
+    Float32Array.from({ length: n }, () => (tiny && rng() < 0.3 ? rng() * 2e-7 : rng())); // some below ε, so clipping is exercised
+  const cases: [string, (p: Tensor, t: Tensor) => LossResult, 'probabilities' | 'logits', 'dense' | 'indices'][] = [
+    ['binaryCrossentropy', binaryCrossentropy.compute, 'probabilities', 'dense'],
+    ['sigmoidBinaryCrossentropy', sigmoidBinaryCrossentropy, 'logits', 'dense'],
+    ['categoricalCrossentropy', categoricalCrossentropy.compute, 'probabilities', 'dense'],
+    ['softmaxCategoricalCrossentropy', softmaxCategoricalCrossentropy, 'logits', 'dense'],
+    ['sparseCategoricalCrossentropy', sparseCategoricalCrossentropy.compute, 'probabilities', 'indices'],
+    ['softmaxSparseCategoricalCrossentropy', softmaxSparseCategoricalCrossentropy, 'logits', 'indices'],
+    ['meanSquaredError', meanSquaredError.compute, 'logits', 'dense'],
+  ];
+  for (const [name, fn, predKind, targetKind] of cases) {
+    it(`${name}: the same loss and gradient bits as the public function, on a dirty buffer`, () => {
+      const kernel = kernelOf(fn);
+      expect(kernel, `${name} has a kernel`).toBeDefined();
+      fc.assert(
+        fc.property(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 1e9 }), (rows, width, seed) => {
+          const rng = mulberry32(seed);
+          const pred = predKind === 'logits' ? Float32Array.from({ length: rows * width }, () => 8 * rng() - 4) : dense(rng, rows * width, true);
+          let target: Float32Array;
+          if (targetKind === 'indices') target = Float32Array.from({ length: rows }, () => Math.floor(rng() * width));
+          else if (name.startsWith('binary') || name.startsWith('sigmoid') || name === 'meanSquaredError') target = Float32Array.from({ length: rows * width }, () => (rng() < 0.5 ? 0 : 1));
+          else {
+            target = new Float32Array(rows * width); // one-hot rows (categorical targets sum to 1)
+            for (let r = 0; r < rows; r++) target[r * width + Math.floor(rng() * width)] = 1;
+          }
+          const expected = fn(tensor(pred, [rows, width]), tensor(target, targetKind === 'indices' ? [rows] : [rows, width]));
+          const grad = Float32Array.from({ length: rows * width }, () => rng() * 100 - 50); // last step's leftovers
+          const loss = kernel!(pred, target, width, grad);
+          expect(Object.is(loss, expected.loss)).toBe(true);
+          expect(Array.from(grad)).toEqual(Array.from(expected.grad.data));
+        }),
+        { numRuns: 60 },
+      );
+    });
+  }
+
+  it('a loss of your own has no kernel, so the model calls it through its checked function', () => {
+    const own: Loss = { ...meanSquaredError, compute: (p, t) => meanSquaredError.compute(p, t) };
+    expect(kernelOf(own.compute)).toBeUndefined();
+    expect(kernelOf(undefined)).toBeUndefined();
   });
 });

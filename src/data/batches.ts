@@ -47,8 +47,15 @@ export function sliceRows(t: TensorLike, start: number, end: number): Tensor {
   if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || start > end || end > rows) {
     throw new RangeError(`sliceRows: expected integers 0 <= start <= end <= ${rows} for t of shape ${formatShape(x.shape)}, got start ${describe(start)}, end ${describe(end)}`);
   }
+  return rowRange(x, start, end);
+}
+
+/** Rows start..end-1 of x as a view, unchecked: sliceRows after its checks, and fit's per-batch path (internal). */
+export function rowRange(x: Tensor, start: number, end: number): Tensor {
   const rowSize = x.strides[0]!;
-  return new Tensor(x.data.subarray(start * rowSize, end * rowSize), [end - start, ...x.shape.slice(1)]);
+  const shape = x.shape.slice();
+  shape[0] = end - start;
+  return new Tensor(x.data.subarray(start * rowSize, end * rowSize), shape);
 }
 
 /**

@@ -18,10 +18,10 @@
  *   ℓ = max(z, 0) - z t + log(1 + e^-|z|)   (never overflows, never log(0))
  *   ∂ℓ/∂z = σ(z) - t
  */
-import { allocate } from '../tensor/alloc.js';
+import { allocate, type TypedArray } from '../tensor/alloc.js';
 import { sigmoid } from '../tensor/elementwise.js';
 import { Tensor } from '../tensor/tensor.js';
-import { EPSILON, type Loss, type LossResult } from './loss.js';
+import { EPSILON, withKernel, type Loss, type LossResult } from './loss.js';
 import { checkDenseTargets, checkPredictions, checkProbabilities } from './targets.js';
 
 const NAME = 'binaryCrossentropy';
@@ -34,9 +34,14 @@ function validateTargets(yTrue: Tensor, predictionShape: readonly number[], argu
 function compute(yPred: Tensor, yTrue: Tensor): LossResult {
   checkPredictions(yPred, 'yPred');
   validateTargets(yTrue, yPred.shape, 'yTrue');
-  const p = yPred.data; // (R, C) probabilities
-  const t = yTrue.data; // (R, C) targets
-  const grad = allocate(yPred.dtype, p.length); // (R, C) dL/dp
+  const grad = allocate(yPred.dtype, yPred.size);
+  return { loss: probabilitiesKernel(yPred.data, yTrue.data, 0, grad), grad: new Tensor(grad, yPred.shape) };
+}
+withKernel(compute, probabilitiesKernel);
+
+/** compute's arithmetic, unchecked (loss.ts, LossKernel); every element counts, so the row width is unused. */
+function probabilitiesKernel(p: TypedArray, t: TypedArray, _width: number, grad: TypedArray): number {
+  // p: (R, C) probabilities, t: (R, C) targets, grad: (R, C) dL/dp
   const invN = 1 / p.length;
   let total = 0;
   for (let i = 0; i < p.length; i++) {
@@ -45,16 +50,21 @@ function compute(yPred: Tensor, yTrue: Tensor): LossResult {
     total -= t[i] * Math.log(c) + (1 - t[i]) * Math.log(1 - c); // ℓ = -(t log c + (1-t) log(1-c))
     grad[i] = clipped ? 0 : ((c - t[i]) / (c * (1 - c))) * invN; // ∂L/∂p = (c - t) / (c(1-c)) / N
   }
-  return { loss: total * invN, grad: new Tensor(grad, yPred.shape) };
+  return total * invN;
 }
 
 /** Sigmoid + binary cross-entropy on logits: the stable fused form. */
 export function sigmoidBinaryCrossentropy(logits: Tensor, yTrue: Tensor): LossResult {
   checkPredictions(logits, 'logits');
   validateTargets(yTrue, logits.shape, 'yTrue');
-  const z = logits.data; // (R, C)
-  const t = yTrue.data; // (R, C)
-  const grad = allocate(logits.dtype, z.length); // (R, C) dL/dz
+  const grad = allocate(logits.dtype, logits.size);
+  return { loss: logitsKernel(logits.data, yTrue.data, 0, grad), grad: new Tensor(grad, logits.shape) };
+}
+withKernel(sigmoidBinaryCrossentropy, logitsKernel);
+
+/** sigmoidBinaryCrossentropy's arithmetic, unchecked (loss.ts, LossKernel). */
+function logitsKernel(z: TypedArray, t: TypedArray, _width: number, grad: TypedArray): number {
+  // z: (R, C) logits, t: (R, C) targets, grad: (R, C) dL/dz
   const invN = 1 / z.length;
   let total = 0;
   for (let i = 0; i < z.length; i++) {
@@ -62,7 +72,7 @@ export function sigmoidBinaryCrossentropy(logits: Tensor, yTrue: Tensor): LossRe
     total += (zi > 0 ? zi : 0) - zi * t[i] + Math.log1p(Math.exp(-Math.abs(zi))); // ℓ = max(z,0) - z t + log(1 + e^-|z|)
     grad[i] = (sigmoid(zi) - t[i]) * invN; // ∂L/∂z = (σ(z) - t) / N
   }
-  return { loss: total * invN, grad: new Tensor(grad, logits.shape) };
+  return total * invN;
 }
 
 export const binaryCrossentropy: Loss = {

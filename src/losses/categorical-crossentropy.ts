@@ -19,9 +19,9 @@
  *   ℓ   = Σ_j t_j (lse - z_j)                         (= lse - Σ t z for one-hot rows; exact for soft rows)
  *   ∂ℓ/∂z_k = softmax(z)_k · Σ_j t_j - t_k
  */
-import { allocate } from '../tensor/alloc.js';
+import { allocate, type TypedArray } from '../tensor/alloc.js';
 import { Tensor } from '../tensor/tensor.js';
-import { EPSILON, type Loss, type LossResult } from './loss.js';
+import { EPSILON, withKernel, type Loss, type LossResult } from './loss.js';
 import { checkDenseTargets, checkProbabilities, checkProbabilityRows, checkPredictions, sameShape } from './targets.js';
 
 const NAME = 'categoricalCrossentropy';
@@ -42,12 +42,17 @@ function classIndexHint(yTrue: unknown, predictionShape: readonly number[]): str
 }
 
 function compute(yPred: Tensor, yTrue: Tensor): LossResult {
-  const { rows, width } = checkPredictions(yPred, 'yPred');
+  const { width } = checkPredictions(yPred, 'yPred');
   validateTargets(yTrue, yPred.shape, 'yTrue');
-  const p = yPred.data; // (R, C) probabilities
-  const t = yTrue.data; // (R, C) target probabilities
-  const grad = allocate(yPred.dtype, p.length); // (R, C) dL/dp
-  const invRows = 1 / rows;
+  const grad = allocate(yPred.dtype, yPred.size);
+  return { loss: probabilitiesKernel(yPred.data, yTrue.data, width, grad), grad: new Tensor(grad, yPred.shape) };
+}
+withKernel(compute, probabilitiesKernel);
+
+/** compute's arithmetic, unchecked (loss.ts, LossKernel). */
+function probabilitiesKernel(p: TypedArray, t: TypedArray, width: number, grad: TypedArray): number {
+  // p: (R, C) probabilities, t: (R, C) target probabilities, grad: (R, C) dL/dp
+  const invRows = 1 / (p.length / width);
   let total = 0;
   for (let base = 0; base < p.length; base += width) {
     let sum = 0;
@@ -69,17 +74,22 @@ function compute(yPred: Tensor, yTrue: Tensor): LossResult {
       grad[base + j] = ((g - shift) / s) * invRows; // ∂L/∂p_k = (g_k - Σ g p / S) / S / R
     }
   }
-  return { loss: total * invRows, grad: new Tensor(grad, yPred.shape) };
+  return total * invRows;
 }
 
 /** Softmax + categorical cross-entropy on logits: the stable fused form. */
 export function softmaxCategoricalCrossentropy(logits: Tensor, yTrue: Tensor): LossResult {
-  const { rows, width } = checkPredictions(logits, 'logits');
+  const { width } = checkPredictions(logits, 'logits');
   validateTargets(yTrue, logits.shape, 'yTrue');
-  const z = logits.data; // (R, C)
-  const t = yTrue.data; // (R, C)
-  const grad = allocate(logits.dtype, z.length); // (R, C) dL/dz
-  const invRows = 1 / rows;
+  const grad = allocate(logits.dtype, logits.size);
+  return { loss: logitsKernel(logits.data, yTrue.data, width, grad), grad: new Tensor(grad, logits.shape) };
+}
+withKernel(softmaxCategoricalCrossentropy, logitsKernel);
+
+/** softmaxCategoricalCrossentropy's arithmetic, unchecked (loss.ts, LossKernel). */
+function logitsKernel(z: TypedArray, t: TypedArray, width: number, grad: TypedArray): number {
+  // z: (R, C) logits, t: (R, C) target probabilities, grad: (R, C) dL/dz
+  const invRows = 1 / (z.length / width);
   let total = 0;
   for (let base = 0; base < z.length; base += width) {
     let max = -Infinity;
@@ -99,7 +109,7 @@ export function softmaxCategoricalCrossentropy(logits: Tensor, yTrue: Tensor): L
     }
     total += rowLoss;
   }
-  return { loss: total * invRows, grad: new Tensor(grad, logits.shape) };
+  return total * invRows;
 }
 
 export const categoricalCrossentropy: Loss = {

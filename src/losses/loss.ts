@@ -9,6 +9,7 @@
  * Losses that average over the last axis too (binary cross-entropy, MSE) are therefore the mean
  * over every element.
  */
+import type { TypedArray } from '../tensor/alloc.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 export type LossName = 'categoricalCrossentropy' | 'sparseCategoricalCrossentropy' | 'binaryCrossentropy' | 'meanSquaredError';
@@ -47,3 +48,26 @@ export interface Loss {
  * so a prediction of exactly 0 or 1 costs -log(1e-7) ≈ 16.12 instead of Infinity.
  */
 export const EPSILON = 1e-7;
+
+/**
+ * The arithmetic of a built-in loss (or of its logits form) without its checks: predictions (or
+ * logits) and targets as flat arrays, rows of `width`, the gradient written into every element of
+ * `grad`, the mean loss returned. The public function checks its arguments and then runs exactly
+ * this, so the two give the same bits; the model's training step, whose targets were checked once
+ * for the whole fit and whose predictions it made itself, calls it on a gradient buffer it reuses.
+ * Internal: not exported from the package.
+ */
+export type LossKernel = (pred: TypedArray, target: TypedArray, width: number, grad: TypedArray) => number;
+
+const kernels = new WeakMap<object, LossKernel>();
+
+/** Record `kernel` as the unchecked arithmetic of `fn` (a Loss's compute, or a LogitsLoss); returns fn. */
+export function withKernel<F extends object>(fn: F, kernel: LossKernel): F {
+  kernels.set(fn, kernel);
+  return fn;
+}
+
+/** The unchecked arithmetic of a built-in loss function; undefined for a user's own loss. */
+export function kernelOf(fn: object | undefined): LossKernel | undefined {
+  return fn === undefined ? undefined : kernels.get(fn);
+}

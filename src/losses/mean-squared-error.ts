@@ -7,9 +7,9 @@
  *   ∂L/∂p = 2 (p - t) / N
  * There is no fused form: MSE pairs with any output activation through its own backward.
  */
-import { allocate } from '../tensor/alloc.js';
+import { allocate, type TypedArray } from '../tensor/alloc.js';
 import { Tensor } from '../tensor/tensor.js';
-import type { Loss, LossResult } from './loss.js';
+import { withKernel, type Loss, type LossResult } from './loss.js';
 import { checkDenseTargets, checkPredictions } from './targets.js';
 
 function validateTargets(yTrue: Tensor, predictionShape: readonly number[], argument: string): void {
@@ -19,9 +19,14 @@ function validateTargets(yTrue: Tensor, predictionShape: readonly number[], argu
 function compute(yPred: Tensor, yTrue: Tensor): LossResult {
   checkPredictions(yPred, 'yPred');
   validateTargets(yTrue, yPred.shape, 'yTrue');
-  const p = yPred.data; // (R, C) predictions
-  const t = yTrue.data; // (R, C) targets
-  const grad = allocate(yPred.dtype, p.length); // (R, C) dL/dp
+  const grad = allocate(yPred.dtype, yPred.size);
+  return { loss: kernel(yPred.data, yTrue.data, 0, grad), grad: new Tensor(grad, yPred.shape) };
+}
+withKernel(compute, kernel);
+
+/** compute's arithmetic, unchecked (loss.ts, LossKernel); every element counts, so the row width is unused. */
+function kernel(p: TypedArray, t: TypedArray, _width: number, grad: TypedArray): number {
+  // p: (R, C) predictions, t: (R, C) targets, grad: (R, C) dL/dp
   const invN = 1 / p.length;
   let total = 0;
   for (let i = 0; i < p.length; i++) {
@@ -29,7 +34,7 @@ function compute(yPred: Tensor, yTrue: Tensor): LossResult {
     total += diff * diff; // Σ (p - t)²
     grad[i] = 2 * diff * invN; // ∂L/∂p = 2 (p - t) / N
   }
-  return { loss: total * invN, grad: new Tensor(grad, yPred.shape) };
+  return total * invN;
 }
 
 export const meanSquaredError: Loss = {

@@ -20,9 +20,9 @@
  *   ℓ   = lse - z_k
  *   ∂ℓ/∂z_j = softmax(z)_j - δ_jk
  */
-import { allocate } from '../tensor/alloc.js';
+import { allocate, type TypedArray } from '../tensor/alloc.js';
 import { Tensor } from '../tensor/tensor.js';
-import { EPSILON, type Loss, type LossResult } from './loss.js';
+import { EPSILON, withKernel, type Loss, type LossResult } from './loss.js';
 import { checkClassIndices, checkPredictions } from './targets.js';
 
 const NAME = 'sparseCategoricalCrossentropy';
@@ -32,11 +32,17 @@ function validateTargets(yTrue: Tensor, predictionShape: readonly number[], argu
 }
 
 function compute(yPred: Tensor, yTrue: Tensor): LossResult {
-  const { rows, width } = checkPredictions(yPred, 'yPred');
+  const { width } = checkPredictions(yPred, 'yPred');
   validateTargets(yTrue, yPred.shape, 'yTrue');
-  const p = yPred.data; // (R, C) probabilities
-  const labels = yTrue.data; // (R) class indices
-  const grad = allocate(yPred.dtype, p.length); // (R, C) dL/dp
+  const grad = allocate(yPred.dtype, yPred.size);
+  return { loss: probabilitiesKernel(yPred.data, yTrue.data, width, grad), grad: new Tensor(grad, yPred.shape) };
+}
+withKernel(compute, probabilitiesKernel);
+
+/** compute's arithmetic, unchecked (loss.ts, LossKernel). */
+function probabilitiesKernel(p: TypedArray, labels: TypedArray, width: number, grad: TypedArray): number {
+  // p: (R, C) probabilities, labels: (R) class indices, grad: (R, C) dL/dp
+  const rows = p.length / width;
   const invRows = 1 / rows;
   let total = 0;
   for (let r = 0, base = 0; r < rows; r++, base += width) {
@@ -47,11 +53,11 @@ function compute(yPred: Tensor, yTrue: Tensor): LossResult {
     total += Math.log(s) - Math.log(ck); // ℓ = log S - log c_k
     for (let j = 0; j < width; j++) {
       const pj = p[base + j];
-      if (pj < EPSILON || pj > 1 - EPSILON) continue; // the clip passes no gradient
-      grad[base + j] = (1 / s - (j === k ? 1 / ck : 0)) * invRows; // ∂L/∂p_j = (1/S - δ_jk / c_k) / R
+      // ∂L/∂p_j = (1/S - δ_jk / c_k) / R; 0 where the clip is active (it passes no gradient)
+      grad[base + j] = pj < EPSILON || pj > 1 - EPSILON ? 0 : (1 / s - (j === k ? 1 / ck : 0)) * invRows;
     }
   }
-  return { loss: total * invRows, grad: new Tensor(grad, yPred.shape) };
+  return total * invRows;
 }
 
 /** c = clip(p, ε, 1 - ε). */
@@ -61,11 +67,17 @@ function clip(p: number): number {
 
 /** Softmax + sparse categorical cross-entropy on logits: the stable fused form. */
 export function softmaxSparseCategoricalCrossentropy(logits: Tensor, yTrue: Tensor): LossResult {
-  const { rows, width } = checkPredictions(logits, 'logits');
+  const { width } = checkPredictions(logits, 'logits');
   validateTargets(yTrue, logits.shape, 'yTrue');
-  const z = logits.data; // (R, C)
-  const labels = yTrue.data; // (R)
-  const grad = allocate(logits.dtype, z.length); // (R, C) dL/dz
+  const grad = allocate(logits.dtype, logits.size);
+  return { loss: logitsKernel(logits.data, yTrue.data, width, grad), grad: new Tensor(grad, logits.shape) };
+}
+withKernel(softmaxSparseCategoricalCrossentropy, logitsKernel);
+
+/** softmaxSparseCategoricalCrossentropy's arithmetic, unchecked (loss.ts, LossKernel). */
+function logitsKernel(z: TypedArray, labels: TypedArray, width: number, grad: TypedArray): number {
+  // z: (R, C) logits, labels: (R) class indices, grad: (R, C) dL/dz
+  const rows = z.length / width;
   const invRows = 1 / rows;
   let total = 0;
   for (let r = 0, base = 0; r < rows; r++, base += width) {
@@ -80,7 +92,7 @@ export function softmaxSparseCategoricalCrossentropy(logits: Tensor, yTrue: Tens
       grad[base + j] = (softmax - (j === k ? 1 : 0)) * invRows; // ∂L/∂z_j = (softmax_j - δ_jk) / R
     }
   }
-  return { loss: total * invRows, grad: new Tensor(grad, logits.shape) };
+  return total * invRows;
 }
 
 export const sparseCategoricalCrossentropy: Loss = {

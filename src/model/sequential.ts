@@ -24,13 +24,15 @@
  */
 import { checkBoolean, checkNonNegativeNumber, checkOptions, checkPositiveInteger } from '../common/options.js';
 import { argmaxRows } from '../data/argmax.js';
-import { batchIndices, gatherRows, sliceRows, splitValidation } from '../data/batches.js';
+import { batchIndices, gatherRows, rowRange, splitValidation } from '../data/batches.js';
+import { sameShape } from '../data/read.js';
 import { Dense, backwardFromLogitsTrusted } from '../layers/dense.js';
 import { backwardTrusted, forwardTrusted, outputMask, type Layer, type Shape } from '../layers/layer.js';
 import { LSTM } from '../layers/lstm.js';
 import { layerFromConfig } from '../layers/registry.js';
 import { getLoss } from '../losses/index.js';
 import type { LogitsLoss, Loss, LossResult } from '../losses/index.js';
+import { kernelOf, type LossKernel } from '../losses/loss.js';
 import { getOptimizer, type Optimizer } from '../optim/index.js';
 import { applyValidatedGradients } from '../optim/optimizer.js';
 import { allocate, checkDType, type DType } from '../tensor/alloc.js';
@@ -100,6 +102,9 @@ interface Compiled {
   accuracy: AccuracyKind | undefined;
   /** The stable loss on the last Dense layer's logits, when its activation pairs with the loss. */
   fused: LogitsLoss | undefined;
+  /** The unchecked arithmetic of `fused` and of `loss.compute` (built-in losses; loss.ts), for the training step. */
+  fusedKernel: LossKernel | undefined;
+  lossKernel: LossKernel | undefined;
 }
 
 interface BatchFigures {
@@ -134,6 +139,8 @@ export class Sequential implements TrainingModel {
   private liveTensors: { params: Tensor[]; grads: Tensor[] } | undefined;
   /** The per-step mask of the last forward's output ([B, T], 1 = masked), if a layer masked steps and it reached the output. */
   private lastOutputMask: Uint8Array | undefined;
+  /** The loss gradient of the last step, reused while the output's shape and dtype stay the same. */
+  private lossGradient: Tensor | undefined;
 
   constructor(layers: Layer[] = [], options: SequentialOptions = {}) {
     const opts = checkOptions(options, ['name', 'dtype'], 'Sequential');
@@ -250,6 +257,8 @@ export class Sequential implements TrainingModel {
       metricNames: [...metrics],
       accuracy: metrics.length > 0 ? chooseAccuracy(loss.name, units) : undefined,
       fused,
+      fusedKernel: kernelOf(fused),
+      lossKernel: kernelOf(loss.compute),
     };
   }
 
@@ -397,7 +406,8 @@ export class Sequential implements TrainingModel {
     if (validation) this.resolveBatchSize(opts.batchSize, validation[0].shape[0], 'fit', 'the validation data');
 
     // Everything is checked: from here on, training runs.
-    const sink: ProgressSink = opts.onProgress ? callbackProgressSink(opts.onProgress) : defaultProgressSink();
+    // Only a verbose fit prints: a silent one never touches process.stderr (its first access costs milliseconds in Node).
+    const sink: ProgressSink | undefined = verbose === 0 ? undefined : opts.onProgress ? callbackProgressSink(opts.onProgress) : defaultProgressSink();
     const metricName = compiled.metricNames[0];
     const history: History = { history: { loss: [] }, epoch: [] };
     if (metricName) history.history[metricName] = [];
@@ -415,8 +425,8 @@ export class Sequential implements TrainingModel {
     for (let epoch = initialEpoch; epoch < epochs; epoch++) {
       for (const cb of callbacks) cb.onEpochBegin?.(epoch, {});
       const batches = batchIndices(n, batchSize, shuffle);
-      if (verbose > 0) sink.line(`Epoch ${epoch + 1}/${epochs}`);
-      const bar = verbose > 0 ? new ProgressBar(batches.length, sink, verbose as 1 | 2) : undefined;
+      if (sink) sink.line(`Epoch ${epoch + 1}/${epochs}`);
+      const bar = sink ? new ProgressBar(batches.length, sink, verbose as 1 | 2) : undefined;
       let lossSum = 0;
       let seen = 0;
       let correct = 0;
@@ -426,8 +436,8 @@ export class Sequential implements TrainingModel {
         // A batch of consecutive rows (every batch without shuffling; any batch of one sample) is a view, else a gathered copy.
         const start = indices[0];
         const view = !shuffle || isRun(indices);
-        const xb = view ? sliceRows(xs, start, start + indices.length) : (xBuffer.t = gatherRows(xs, indices, 0, indices.length, xBuffer.t));
-        const yb = view ? sliceRows(ys, start, start + indices.length) : (yBuffer.t = gatherRows(ys, indices, 0, indices.length, yBuffer.t));
+        const xb = view ? rowRange(xs, start, start + indices.length) : (xBuffer.t = gatherRows(xs, indices, 0, indices.length, xBuffer.t));
+        const yb = view ? rowRange(ys, start, start + indices.length) : (yBuffer.t = gatherRows(ys, indices, 0, indices.length, yBuffer.t));
         for (const cb of callbacks) cb.onBatchBegin?.(b, { batch: b, size: indices.length });
         const figures = this.trainStep(xb, yb, compiled, epoch + 1, b + 1);
         lossSum += figures.loss * indices.length;
@@ -520,7 +530,7 @@ export class Sequential implements TrainingModel {
     const rowSize = sizeOf(outShape.slice(1));
     for (let start = 0; start < n; start += batchSize) {
       const end = Math.min(start + batchSize, n);
-      const yb = this.forward(sliceRows(xs, start, end));
+      const yb = this.forward(rowRange(xs, start, end));
       out.data.set(yb.data, start * rowSize);
     }
     return out;
@@ -577,8 +587,25 @@ export class Sequential implements TrainingModel {
     const mask = this.lastOutputMask;
     if (mask !== undefined) return this.maskedLoss(yPred, yTrue, logits, mask, compiled);
     const metric = compiled.accuracy ? countCorrect(compiled.accuracy, yPred, yTrue) : { correct: 0, total: 0 };
-    const result = logits !== undefined ? compiled.fused!(logits, yTrue) : compiled.loss.compute(yPred, yTrue);
-    return { loss: result.loss, grad: result.grad, fromLogits: logits !== undefined, correct: metric.correct, counted: metric.total };
+    const fromLogits = logits !== undefined;
+    const kernel = fromLogits ? compiled.fusedKernel : compiled.lossKernel;
+    if (kernel !== undefined) {
+      // A built-in loss, on targets readTargets checked and predictions the layers made: its
+      // arithmetic alone (the same bits as its public function), into a gradient buffer reused across steps.
+      const scored = logits ?? yPred;
+      const grad = this.lossGradientFor(scored);
+      const loss = kernel(scored.data, yTrue.data, scored.shape[scored.rank - 1], grad.data);
+      return { loss, grad, fromLogits, correct: metric.correct, counted: metric.total };
+    }
+    const result = fromLogits ? compiled.fused!(logits, yTrue) : compiled.loss.compute(yPred, yTrue);
+    return { loss: result.loss, grad: result.grad, fromLogits, correct: metric.correct, counted: metric.total };
+  }
+
+  /** A gradient buffer shaped and typed like `scored`: the last step's when it fits (a kernel writes every element). */
+  private lossGradientFor(scored: Tensor): Tensor {
+    const last = this.lossGradient;
+    if (last !== undefined && last.dtype === scored.dtype && sameShape(last.shape, scored.shape)) return last;
+    return (this.lossGradient = new Tensor(allocate(scored.dtype, scored.size), scored.shape));
   }
 
   /**
@@ -658,8 +685,8 @@ export class Sequential implements TrainingModel {
     let counted = 0;
     for (let start = 0; start < n; start += batchSize) {
       const end = Math.min(start + batchSize, n);
-      const xb = sliceRows(x, start, end);
-      const yb = sliceRows(y, start, end);
+      const xb = rowRange(x, start, end);
+      const yb = rowRange(y, start, end);
       const result = this.computeLoss(this.forward(xb), yb, compiled);
       lossSum += result.loss * (end - start);
       correct += result.correct;
