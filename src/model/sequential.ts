@@ -666,7 +666,7 @@ export class Sequential implements TrainingModel {
       if (at >= 0) throw trainingStopped(`the gradient of ${this.weightNames[i]} became ${grads[i].data[at]}`, epoch, batch);
     }
     // Every gradient is finite and shaped like its weight (the layers made them): no re-validation.
-    compiled.optimizer[applyValidatedGradients](params, grads);
+    compiled.optimizer[applyValidatedGradients](params, grads, true); // the optimizer may host their storage (optimizer.ts)
     return { loss: result.loss, correct: result.correct, counted: result.counted };
   }
 

@@ -60,8 +60,17 @@ export class Adam extends Optimizer {
     return { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, clipNorm: this.clipNorm, clipValue: this.clipValue };
   }
 
-  /** The SIMD kernel and where each parameter sits in its memory; undefined: the JavaScript loops. */
-  private kernel: { wasm: AdamWasm; weights: Float32Array[]; gradients: Float32Array[] } | undefined;
+  /**
+   * The SIMD kernel and where each parameter sits in its memory; undefined: the JavaScript loops.
+   * weightHosts[i] / gradientHosts[i]: the tensor whose storage is that region (hosted), if any.
+   */
+  private kernel: {
+    wasm: AdamWasm;
+    weights: Float32Array[];
+    gradients: Float32Array[];
+    weightHosts: (Tensor | undefined)[];
+    gradientHosts: (Tensor | undefined)[];
+  } | undefined;
 
   /** All-float32 parameters: m and v move into the WebAssembly kernel's memory (adam-wasm.ts). */
   protected override placeSlots(params: Tensor[], slots: Tensor[][]): Tensor[][] {
@@ -83,22 +92,30 @@ export class Adam extends Optimizer {
       offset = end;
       return [new Tensor(m, p.shape), new Tensor(v, p.shape)];
     });
-    this.kernel = { wasm, weights, gradients };
+    this.kernel = { wasm, weights, gradients, weightHosts: params.map(() => undefined), gradientHosts: params.map(() => undefined) };
     return placed;
   }
 
-  /** Every parameter in one kernel call: weights and gradients copied in, weights copied out. */
-  protected override updateAll(params: Tensor[], grads: Tensor[], t: number): boolean {
+  /**
+   * Every parameter in one kernel call: weights and gradients copied in, weights copied out, except
+   * for tensors whose storage already is the kernel's memory. With `host` (a model's training
+   * step), a tensor not yet there is moved there: its values are copied in once and its `data`
+   * becomes the view, so later steps copy nothing. A region hosts one tensor only, so two models
+   * sharing one Adam never share weights.
+   */
+  protected override updateAll(params: Tensor[], grads: Tensor[], t: number, host: boolean): boolean {
     const kernel = this.kernel;
     if (kernel === undefined) return false;
     for (let i = 0; i < params.length; i++) {
-      kernel.weights[i].set(params[i].data);
-      kernel.gradients[i].set(grads[i].data);
+      stage(params[i], kernel.weights[i], kernel.weightHosts, i, host);
+      stage(grads[i], kernel.gradients[i], kernel.gradientHosts, i, host);
     }
     const b1 = this.beta1;
     const b2 = this.beta2;
     kernel.wasm.run(this.stepSize(t), b1, 1 - b1, b2, 1 - b2, this.epsilon); // rounded to float32 on the way in
-    for (let i = 0; i < params.length; i++) params[i].data.set(kernel.weights[i]);
+    for (let i = 0; i < params.length; i++) {
+      if (params[i].data !== kernel.weights[i]) params[i].data.set(kernel.weights[i]);
+    }
     return true;
   }
 
@@ -130,6 +147,28 @@ export class Adam extends Optimizer {
       w[j] -= (lrT * mj) / (Math.sqrt(vj) + eps);
     }
   }
+}
+
+/**
+ * Put tensor t's values into the kernel's region: nothing to do if t's storage is the region.
+ * Else a tensor hosted there before (another model's, sharing this optimizer) first gets storage
+ * of its own back, with its values, since the region is about to be overwritten; then t is copied
+ * in and, with `host`, its storage becomes the region from now on.
+ */
+function stage(t: Tensor, region: Float32Array, hosts: (Tensor | undefined)[], i: number, host: boolean): void {
+  if (t.data === region) return;
+  const owner = hosts[i];
+  if (owner !== undefined && owner.data === region) setStorage(owner, region.slice());
+  hosts[i] = undefined;
+  region.set(t.data);
+  if (!host) return;
+  setStorage(t, region);
+  hosts[i] = t;
+}
+
+/** The same Tensor with its storage moved (Tensor.data is readonly to users, not to the optimizer). */
+function setStorage(t: Tensor, data: Float32Array): void {
+  (t as { data: Tensor['data'] }).data = data;
 }
 
 /**

@@ -12,7 +12,10 @@
  *
  * The model's training step calls `applyValidatedGradients` (keyed by a symbol that src/index.ts
  * does not export): it has already checked every gradient for NaN / Infinity, and its parameter
- * list is fixed once the model is built, so the per-step re-validation is skipped there.
+ * list is fixed once the model is built, so the per-step re-validation is skipped there. With
+ * `host`, the model also lets the optimizer keep the parameters' and gradients' storage in its own
+ * memory (Adam's WebAssembly kernel): the Tensor objects stay the model's, their `data` becomes a
+ * view of the optimizer's memory, and the per-step copies in and out go.
  */
 import type { TypedArray } from '../tensor/alloc.js';
 import { Tensor, assertFinite, describe, formatShape, toTensor, zeros } from '../tensor/tensor.js';
@@ -85,11 +88,11 @@ export abstract class Optimizer {
     this[applyValidatedGradients](params, grads);
   }
 
-  /** applyGradients without its checks (see the symbol's comment): the model's per-step path. */
-  [applyValidatedGradients](params: Tensor[], grads: Tensor[]): void {
+  /** applyGradients without its checks (see the symbol's comment): the model's per-step path; `host` as said there. */
+  [applyValidatedGradients](params: Tensor[], grads: Tensor[], host = false): void {
     const slotData = this.slotData ?? this.prepareSlots(params);
     const t = ++this.iterationCount;
-    if (this.clipNorm === null && this.clipValue === null && this.updateAll(params, grads, t)) return;
+    if (this.clipNorm === null && this.clipValue === null && this.updateAll(params, grads, t, host)) return;
     // Unset clipping is a scale of exactly 1 and a limit of Infinity; update() then runs its plain loop.
     const limit = valueLimit(this.clipValue);
     for (let i = 0; i < params.length; i++) {
@@ -127,9 +130,10 @@ export abstract class Optimizer {
 
   /**
    * An update of every parameter at once, without clipping (Adam's WebAssembly kernel). Returns
-   * false when the subclass has none, and update() then runs per parameter.
+   * false when the subclass has none, and update() then runs per parameter. `host`: the caller
+   * lets it move the tensors' storage into its own memory (see applyValidatedGradients).
    */
-  protected updateAll(_params: Tensor[], _grads: Tensor[], _t: number): boolean {
+  protected updateAll(_params: Tensor[], _grads: Tensor[], _t: number, _host: boolean): boolean {
     return false;
   }
 
