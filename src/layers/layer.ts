@@ -135,7 +135,11 @@ export abstract class Layer {
     return this.backward(dy);
   }
 
-  /** The live weight tensors, in getWeights() order. Optimizers update these in place. */
+  /**
+   * The live weight tensors, in getWeights() order. Optimizers update these in place; in a model's
+   * training step Adam may move their storage into its WebAssembly memory (the same Tensor, a new
+   * `data` array), so read `tensor.data` when you need it rather than keeping the array.
+   */
   abstract get trainableWeights(): Tensor[];
 
   /** Keras weight names in getWeights() order: 'kernel', 'recurrent_kernel', 'bias'. */

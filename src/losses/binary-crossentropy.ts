@@ -18,10 +18,10 @@
  *   ℓ = max(z, 0) - z t + log(1 + e^-|z|)   (never overflows, never log(0))
  *   ∂ℓ/∂z = σ(z) - t
  */
-import { allocate, type TypedArray } from '../tensor/alloc.js';
+import type { TypedArray } from '../tensor/alloc.js';
 import { sigmoid } from '../tensor/elementwise.js';
 import { Tensor } from '../tensor/tensor.js';
-import { EPSILON, withKernel, type Loss, type LossResult } from './loss.js';
+import { EPSILON, runKernel, withKernel, type Loss, type LossResult } from './loss.js';
 import { checkDenseTargets, checkPredictions, checkProbabilities } from './targets.js';
 
 const NAME = 'binaryCrossentropy';
@@ -34,8 +34,7 @@ function validateTargets(yTrue: Tensor, predictionShape: readonly number[], argu
 function compute(yPred: Tensor, yTrue: Tensor): LossResult {
   checkPredictions(yPred, 'yPred');
   validateTargets(yTrue, yPred.shape, 'yTrue');
-  const grad = allocate(yPred.dtype, yPred.size);
-  return { loss: probabilitiesKernel(yPred.data, yTrue.data, 0, grad), grad: new Tensor(grad, yPred.shape) };
+  return runKernel(probabilitiesKernel, yPred, yTrue, 0);
 }
 withKernel(compute, probabilitiesKernel);
 
@@ -57,8 +56,7 @@ function probabilitiesKernel(p: TypedArray, t: TypedArray, _width: number, grad:
 export function sigmoidBinaryCrossentropy(logits: Tensor, yTrue: Tensor): LossResult {
   checkPredictions(logits, 'logits');
   validateTargets(yTrue, logits.shape, 'yTrue');
-  const grad = allocate(logits.dtype, logits.size);
-  return { loss: logitsKernel(logits.data, yTrue.data, 0, grad), grad: new Tensor(grad, logits.shape) };
+  return runKernel(logitsKernel, logits, yTrue, 0);
 }
 withKernel(sigmoidBinaryCrossentropy, logitsKernel);
 

@@ -19,9 +19,9 @@
  *   ℓ   = Σ_j t_j (lse - z_j)                         (= lse - Σ t z for one-hot rows; exact for soft rows)
  *   ∂ℓ/∂z_k = softmax(z)_k · Σ_j t_j - t_k
  */
-import { allocate, type TypedArray } from '../tensor/alloc.js';
+import type { TypedArray } from '../tensor/alloc.js';
 import { Tensor } from '../tensor/tensor.js';
-import { EPSILON, withKernel, type Loss, type LossResult } from './loss.js';
+import { EPSILON, runKernel, withKernel, type Loss, type LossResult } from './loss.js';
 import { checkDenseTargets, checkProbabilities, checkProbabilityRows, checkPredictions, sameShape } from './targets.js';
 
 const NAME = 'categoricalCrossentropy';
@@ -44,8 +44,7 @@ function classIndexHint(yTrue: unknown, predictionShape: readonly number[]): str
 function compute(yPred: Tensor, yTrue: Tensor): LossResult {
   const { width } = checkPredictions(yPred, 'yPred');
   validateTargets(yTrue, yPred.shape, 'yTrue');
-  const grad = allocate(yPred.dtype, yPred.size);
-  return { loss: probabilitiesKernel(yPred.data, yTrue.data, width, grad), grad: new Tensor(grad, yPred.shape) };
+  return runKernel(probabilitiesKernel, yPred, yTrue, width);
 }
 withKernel(compute, probabilitiesKernel);
 
@@ -81,8 +80,7 @@ function probabilitiesKernel(p: TypedArray, t: TypedArray, width: number, grad: 
 export function softmaxCategoricalCrossentropy(logits: Tensor, yTrue: Tensor): LossResult {
   const { width } = checkPredictions(logits, 'logits');
   validateTargets(yTrue, logits.shape, 'yTrue');
-  const grad = allocate(logits.dtype, logits.size);
-  return { loss: logitsKernel(logits.data, yTrue.data, width, grad), grad: new Tensor(grad, logits.shape) };
+  return runKernel(logitsKernel, logits, yTrue, width);
 }
 withKernel(softmaxCategoricalCrossentropy, logitsKernel);
 

@@ -9,8 +9,8 @@
  * Losses that average over the last axis too (binary cross-entropy, MSE) are therefore the mean
  * over every element.
  */
-import type { TypedArray } from '../tensor/alloc.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { allocate, type TypedArray } from '../tensor/alloc.js';
+import { Tensor } from '../tensor/tensor.js';
 
 export type LossName = 'categoricalCrossentropy' | 'sparseCategoricalCrossentropy' | 'binaryCrossentropy' | 'meanSquaredError';
 
@@ -65,6 +65,12 @@ const kernels = new WeakMap<object, LossKernel>();
 export function withKernel<F extends object>(fn: F, kernel: LossKernel): F {
   kernels.set(fn, kernel);
   return fn;
+}
+
+/** A public loss function's result, after its checks: `kernel` on a fresh gradient shaped like `pred`. */
+export function runKernel(kernel: LossKernel, pred: Tensor, target: Tensor, width: number): LossResult {
+  const grad = allocate(pred.dtype, pred.size);
+  return { loss: kernel(pred.data, target.data, width, grad), grad: new Tensor(grad, pred.shape) };
 }
 
 /** The unchecked arithmetic of a built-in loss function; undefined for a user's own loss. */

@@ -7,9 +7,9 @@
  *   ∂L/∂p = 2 (p - t) / N
  * There is no fused form: MSE pairs with any output activation through its own backward.
  */
-import { allocate, type TypedArray } from '../tensor/alloc.js';
+import type { TypedArray } from '../tensor/alloc.js';
 import { Tensor } from '../tensor/tensor.js';
-import { withKernel, type Loss, type LossResult } from './loss.js';
+import { runKernel, withKernel, type Loss, type LossResult } from './loss.js';
 import { checkDenseTargets, checkPredictions } from './targets.js';
 
 function validateTargets(yTrue: Tensor, predictionShape: readonly number[], argument: string): void {
@@ -19,8 +19,7 @@ function validateTargets(yTrue: Tensor, predictionShape: readonly number[], argu
 function compute(yPred: Tensor, yTrue: Tensor): LossResult {
   checkPredictions(yPred, 'yPred');
   validateTargets(yTrue, yPred.shape, 'yTrue');
-  const grad = allocate(yPred.dtype, yPred.size);
-  return { loss: kernel(yPred.data, yTrue.data, 0, grad), grad: new Tensor(grad, yPred.shape) };
+  return runKernel(kernel, yPred, yTrue, 0);
 }
 withKernel(compute, kernel);
 

@@ -20,9 +20,9 @@
  *   ℓ   = lse - z_k
  *   ∂ℓ/∂z_j = softmax(z)_j - δ_jk
  */
-import { allocate, type TypedArray } from '../tensor/alloc.js';
+import type { TypedArray } from '../tensor/alloc.js';
 import { Tensor } from '../tensor/tensor.js';
-import { EPSILON, withKernel, type Loss, type LossResult } from './loss.js';
+import { EPSILON, runKernel, withKernel, type Loss, type LossResult } from './loss.js';
 import { checkClassIndices, checkPredictions } from './targets.js';
 
 const NAME = 'sparseCategoricalCrossentropy';
@@ -34,8 +34,7 @@ function validateTargets(yTrue: Tensor, predictionShape: readonly number[], argu
 function compute(yPred: Tensor, yTrue: Tensor): LossResult {
   const { width } = checkPredictions(yPred, 'yPred');
   validateTargets(yTrue, yPred.shape, 'yTrue');
-  const grad = allocate(yPred.dtype, yPred.size);
-  return { loss: probabilitiesKernel(yPred.data, yTrue.data, width, grad), grad: new Tensor(grad, yPred.shape) };
+  return runKernel(probabilitiesKernel, yPred, yTrue, width);
 }
 withKernel(compute, probabilitiesKernel);
 
@@ -69,8 +68,7 @@ function clip(p: number): number {
 export function softmaxSparseCategoricalCrossentropy(logits: Tensor, yTrue: Tensor): LossResult {
   const { width } = checkPredictions(logits, 'logits');
   validateTargets(yTrue, logits.shape, 'yTrue');
-  const grad = allocate(logits.dtype, logits.size);
-  return { loss: logitsKernel(logits.data, yTrue.data, width, grad), grad: new Tensor(grad, logits.shape) };
+  return runKernel(logitsKernel, logits, yTrue, width);
 }
 withKernel(softmaxSparseCategoricalCrossentropy, logitsKernel);
 

@@ -277,7 +277,7 @@ export class Sequential implements TrainingModel {
   // ---------------------------------------------------------------------------------------------
   // Weights and state
 
-  /** The live weight tensors of every layer, in getWeights() order. */
+  /** The live weight tensors of every layer, in getWeights() order (see Layer.trainableWeights on their storage). */
   get trainableWeights(): Tensor[] {
     this.assertBuilt('trainableWeights');
     return this.layerList.flatMap((l) => l.trainableWeights);

@@ -2,7 +2,8 @@
  * Adam's float32 update in WebAssembly SIMD (adam.wat: four weights per instruction), for an
  * optimizer whose parameters are all float32. Its moment estimates m and v live in the module's
  * memory for the optimizer's whole life; each update copies the weights and gradients in, runs
- * the kernel once over all of them, and copies the weights out.
+ * the kernel once over all of them, and copies the weights out, except in a model's training
+ * step, where the model's weights and gradients live in this memory themselves (adam.ts, hosting).
  *
  * The kernel does the same float32 operations in the same order as adam.ts' `adamFloat32` loop,
  * so the two give the same bits; where WebAssembly SIMD is unavailable (an old browser), Adam
