@@ -61,10 +61,9 @@ export type LossKernel = (pred: TypedArray, target: TypedArray, width: number, g
 
 const kernels = new WeakMap<object, LossKernel>();
 
-/** Record `kernel` as the unchecked arithmetic of `fn` (a Loss's compute, or a LogitsLoss); returns fn. */
-export function withKernel<F extends object>(fn: F, kernel: LossKernel): F {
+/** Record `kernel` as the unchecked arithmetic of `fn` (a Loss's compute, or a LogitsLoss). */
+export function withKernel(fn: object, kernel: LossKernel): void {
   kernels.set(fn, kernel);
-  return fn;
 }
 
 /** A public loss function's result, after its checks: `kernel` on a fresh gradient shaped like `pred`. */
