@@ -2,7 +2,7 @@
  * The LSTM's fused WebAssembly kernel (src/layers/wasm/lstm.wat) against lstm.ts' own loops: the
  * same bits for the output, the carried state, every gradient, dL/dx and dL/d(h0, c0), over
  * random shapes on both sides of every product's float32 / float64 threshold; whole trainings
- * that end on the same weights; its tanh against Math.tanh. Where the kernel does not apply
+ * that end on the same weights; its sigmoid and tanh against float32-activations.ts. Where the kernel does not apply
  * (masking, other activations, float64, shapes gemm.ts would pack) the layer keeps its loops.
  */
 import fc from 'fast-check';
@@ -11,6 +11,7 @@ import { Adam, Dense, LSTM, Sequential, setSeed, tensor } from '../src/index.js'
 import type { LSTMOptions } from '../src/layers/lstm.js';
 import { LSTM_WASM_BASE64 } from '../src/layers/wasm/lstm-binary.js';
 import { fusedLSTMShape, setFusedLSTMKernel } from '../src/layers/wasm/lstm-wasm.js';
+import { sigmoidFloat32, tanhFloat32 } from '../src/tensor/float32-activations.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { mulberry32 } from './helpers/random.js';
 
@@ -176,25 +177,32 @@ describe('where the fused kernel does not apply', () => {
   });
 });
 
-describe("the kernel's tanh", () => {
+describe("the kernel's activations", () => {
   const module = new WebAssembly.Module(Uint8Array.from(atob(LSTM_WASM_BASE64), (c) => c.charCodeAt(0)));
   const memory = new WebAssembly.Memory({ initial: 1 });
   const noop = (): void => {};
-  const { tanh } = new WebAssembly.Instance(module, { env: { memory }, gemm: { rowsAxpy: noop, rowsDot: noop }, math: { exp: Math.exp } }).exports as { tanh: (x: number) => number };
+  const { activate } = new WebAssembly.Instance(module, { env: { memory }, gemm: { rowsAxpy: noop, rowsDot: noop } }).exports as { activate: (kind: number, at: number, n: number) => void };
+  const values = new Float64Array(memory.buffer, 0, 4096);
 
-  it('is Math.tanh bit for bit: every range of fdlibm, special values, random doubles and bit patterns', () => {
-    const specials = [0, -0, 1, -1, 22, -22, 21.999999, 2 ** -28, -(2 ** -28), 2 ** -27, 2 ** -55, 5e-324, 1e-300, 0.34657359027997264, 1.0397207708399179, 19.06, 44, 1e300, Infinity, -Infinity, NaN];
-    for (const x of specials) expect(Object.is(tanh(x), Math.tanh(x)), `tanh(${x})`).toBe(true);
-    fc.assert(fc.property(fc.double(), (x) => Object.is(tanh(x), Math.tanh(x))), { numRuns: 20_000, seed: 77 });
+  /** The kernel's sigmoid (kind 0) or tanh (1) on xs: in pairs of SIMD lanes, the last of an odd count by the scalar form. */
+  const kernel = (kind: number, xs: number[]): number[] => {
+    values.set(xs);
+    activate(kind, 0, xs.length);
+    return Array.from(values.subarray(0, xs.length));
+  };
+
+  it('are float32-activations.ts bit for bit, in both lanes and in the scalar form: special values, random float32 values, both sides of every branch', () => {
     const r = mulberry32(5);
-    const word = new Uint32Array(2);
-    const asDouble = new Float64Array(word.buffer);
-    let mismatches = 0;
-    for (let k = 0; k < 200_000; k++) {
-      // |x| spread over e^-40 .. e^4, and the float32 values the layer feeds it
-      const x = k % 3 === 0 ? (r() < 0.5 ? -1 : 1) * Math.exp(r() * 44 - 40) : k % 3 === 1 ? Math.fround((r() - 0.5) * 16) : (word[0] = (r() * 2 ** 32) >>> 0, word[1] = (r() * 2 ** 32) >>> 0, asDouble[0]!);
-      if (!Object.is(tanh(x), Math.tanh(x))) mismatches++;
+    const specials = [0, -0, 0.4, -0.4, 0.39999998, 0.40000004, 104, -104, 104.5, -200, 200, 52, -52, 88, -88, 1e-30, -1e-30, 0.34657359027997264, 1, -1];
+    const random = Array.from({ length: 4001 }, (_, k) => Math.fround(k % 2 === 0 ? (r() - 0.5) * 24 : (r() - 0.5) * 1.2 * Math.exp(-r() * 20)));
+    for (const xs of [specials, random, [0.25], random.slice(0, 7)]) {
+      expect(kernel(0, xs).map((v, k) => Object.is(v, sigmoidFloat32(xs[k])) || `sigmoid(${xs[k]}) = ${v}`)).toEqual(xs.map(() => true));
+      expect(kernel(1, xs).map((v, k) => Object.is(v, tanhFloat32(xs[k])) || `tanh(${xs[k]}) = ${v}`)).toEqual(xs.map(() => true));
     }
-    expect(mismatches).toBe(0);
+    fc.assert(fc.property(fc.array(fc.float({ noNaN: true, noDefaultInfinity: true }), { minLength: 1, maxLength: 9 }), (xs) => {
+      const sig = kernel(0, xs);
+      const th = kernel(1, xs);
+      return xs.every((x, k) => Object.is(sig[k], sigmoidFloat32(x)) && Object.is(th[k], tanhFloat32(x)));
+    }), { numRuns: 2000, seed: 78 });
   });
 });

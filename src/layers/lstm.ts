@@ -5,6 +5,7 @@
  */
 import { allocate, type TypedArray } from '../tensor/alloc.js';
 import { derivativeFromOutput, hardSigmoid, sigmoid } from '../tensor/elementwise.js';
+import { sigmoidFloat32, tanhFloat32 } from '../tensor/float32-activations.js';
 import { gemm, type MatrixRef } from '../tensor/gemm.js';
 import { initialize, resolveInitializer, type InitializerName } from '../tensor/initializers.js';
 import { Tensor, assertFinite, describe, formatShape, toTensor, type TensorLike } from '../tensor/tensor.js';
@@ -112,7 +113,8 @@ interface Cache {
  *
  * σ is the recurrent activation (sigmoid, or Keras 2's hardSigmoid = clip(0.2·x + 0.5, 0, 1));
  * act is the activation (tanh, relu or linear). The output is h_T [B, H], or every h_t
- * [B, T, H] with returnSequences.
+ * [B, T, H] with returnSequences. A float32 layer's sigmoid and tanh are those of
+ * float32-activations.ts (accurate far beyond float32's precision); a float64 layer's, Math's.
  *
  * Weights, in getWeights() order (Keras layout: Keras / TF.js weights copy over byte for byte):
  *
@@ -362,8 +364,10 @@ export class LSTM extends Layer {
     const G = 4 * H;
     const W = this.kernel.data; //          [I, 4H]
     const U = this.recurrentKernel.data; // [H, 4H]
-    const act = this.activation;
-    const rec = this.recurrentActivation;
+    // float32 layers: σ and tanh to float32 precision by polynomial (float32-activations.ts), as the fused kernel computes them
+    const float32 = this.dtype === 'float32';
+    const act: CellFunction = this.activation === 'tanh' && float32 ? 'tanhFloat32' : this.activation;
+    const rec: GateFunction = this.recurrentActivation === 'sigmoid' && float32 ? 'sigmoidFloat32' : this.recurrentActivation;
 
     // gates = xT·W + b for all T·B rows at once: [T·B, I] × [I, 4H] → [T·B, 4H]
     gemm(T * B, G, I, { data: xT, offset: 0, ld: I }, { data: W, offset: 0, ld: G }, { data: gates, offset: 0, ld: G }, false);
@@ -737,14 +741,19 @@ function statefulNeedsBatch(where: string, shape: Shape): TypeError {
   return new TypeError(`${where}: stateful: true needs the batch size fixed; got input shape ${formatShape(shape)}, expected batchInputShape [batchSize, timeSteps, features] on this layer or on the model's first layer (the number of samples must then be a multiple of batchSize)`);
 }
 
+/** The function behind σ: a float32 layer's sigmoid is sigmoidFloat32. */
+type GateFunction = LSTMRecurrentActivation | 'sigmoidFloat32';
+/** The function behind act: a float32 layer's tanh is tanhFloat32. */
+type CellFunction = LSTMActivation | 'tanhFloat32';
+
 /** σ for the gates i, f, o. */
-function gateActivation(kind: LSTMRecurrentActivation, z: number): number {
-  return kind === 'sigmoid' ? sigmoid(z) : hardSigmoid(z);
+function gateActivation(kind: GateFunction, z: number): number {
+  return kind === 'sigmoidFloat32' ? sigmoidFloat32(z) : kind === 'sigmoid' ? sigmoid(z) : hardSigmoid(z);
 }
 
 /** act for the candidate g and for c_t. */
-function cellActivation(kind: LSTMActivation, z: number): number {
-  return kind === 'tanh' ? Math.tanh(z) : kind === 'relu' ? (z > 0 ? z : 0) : z;
+function cellActivation(kind: CellFunction, z: number): number {
+  return kind === 'tanhFloat32' ? tanhFloat32(z) : kind === 'tanh' ? Math.tanh(z) : kind === 'relu' ? (z > 0 ? z : 0) : z;
 }
 
 /** out[t, b, :] = x[b, t, :] for x (B, T, n) → out (T, B, n). */

@@ -108,7 +108,7 @@ export class LSTMKernel {
     }
     const gemm = instantiateGemm(memory);
     if (gemm === null) return null;
-    const instance = new WebAssembly.Instance(compiled, { env: { memory }, gemm: { rowsAxpy: gemm.rowsAxpy, rowsDot: gemm.rowsDot }, math: { exp: Math.exp } });
+    const instance = new WebAssembly.Instance(compiled, { env: { memory }, gemm: { rowsAxpy: gemm.rowsAxpy, rowsDot: gemm.rowsDot } });
     return new LSTMKernel(I, H, B, T, memory, instance.exports);
   }
 

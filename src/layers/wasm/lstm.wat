@@ -12,18 +12,18 @@
 ;;
 ;; Arithmetic, as lstm.ts does it: the activations, the cell update and the gate derivatives in
 ;; float64 on float32 values, rounded to float32 when stored (a JavaScript number is a float64;
-;; a Float32Array store rounds). The matrix products are those gemm.ts would choose for each
+;; a Float32Array store rounds). The forward's cell pass runs two units at a time, one per
+;; float64 lane of a SIMD register, which changes no operation. The matrix products are those gemm.ts would choose for each
 ;; shape (the caller passes the choice in `flags`, as only unpacked shapes come here):
 ;; the float32 SIMD row kernels of src/tensor/wasm/gemm.wat (imported from an instance of that
 ;; module on this same memory), or, below ROWS_WASM_MIN_WORK multiply-adds, $axpy64 / $dot64, the
 ;; operations of gemm-kernels.ts' gemmRowsAxpy / gemmRowsDot (float64 sums of float32 values).
-;; e^x is Math.exp itself (imported); tanh is $tanh below, fdlibm's algorithm as V8's Math.tanh
-;; computes it, bit for bit.
+;; σ and tanh are those of src/tensor/float32-activations.ts (a float32 layer's), the same
+;; float64 operations: plain arithmetic, so they run in SIMD lanes too.
 (module
   (import "env" "memory" (memory 1))
   (import "gemm" "rowsAxpy" (func $rowsAxpy (param i32 i32 i32 i32 i32 i32 i32 i32 i32)))
   (import "gemm" "rowsDot" (func $rowsDot (param i32 i32 i32 i32 i32 i32 i32 i32 i32)))
-  (import "math" "exp" (func $exp (param f64) (result f64)))
 
   ;; ---------------------------------------------------------------------------------------
   ;; Forward: z = x_t·W + b + h_{t-1}·U; i, f, o = σ(z); g = tanh(z_c);
@@ -38,6 +38,7 @@
     (local $G i32) (local $t i32) (local $b i32) (local $j i32)
     (local $slot i32) (local $pz i32) (local $pc i32) (local $ph i32) (local $pa i32)
     (local $hb i32) (local $i f64) (local $f f64) (local $g f64) (local $o f64) (local $c f64) (local $a f64)
+    (local $i2 v128) (local $f2 v128) (local $g2 v128) (local $o2 v128) (local $c2 v128) (local $a2 v128)
     (local.set $G (i32.shl (local.get $H) (i32.const 2)))
     (local.set $hb (i32.shl (local.get $H) (i32.const 2))) ;; bytes from one gate block to the next
     ;; gates = xT·W   ([T·B, I] × [I, 4H]), then + b on every row
@@ -68,30 +69,46 @@
             (local.set $pc (i32.add (i32.add (local.get $cs) (i32.mul (local.get $t) (local.get $slot))) (i32.shl (i32.mul (local.get $b) (local.get $H)) (i32.const 2))))
             (local.set $pa (i32.add (i32.add (local.get $actC) (i32.mul (local.get $t) (local.get $slot))) (i32.shl (i32.mul (local.get $b) (local.get $H)) (i32.const 2))))
             (local.set $ph (i32.add (i32.add (local.get $hs) (i32.mul (i32.add (local.get $t) (i32.const 1)) (local.get $slot))) (i32.shl (i32.mul (local.get $b) (local.get $H)) (i32.const 2))))
+            ;; two units at a time, one per float64 lane (the float32 values promoted), then the odd one
             (local.set $j (i32.const 0))
-            (block $jDone
-              (loop $jLoop
-                (br_if $jDone (i32.ge_u (local.get $j) (local.get $H)))
-                (local.set $i (call $sigmoid (f64.promote_f32 (f32.load (local.get $pz))))) ;;                                          i = σ(z_i)
-                (local.set $f (call $sigmoid (f64.promote_f32 (f32.load (i32.add (local.get $pz) (local.get $hb)))))) ;;                   f = σ(z_f)
-                (local.set $g (call $tanh (f64.promote_f32 (f32.load (i32.add (local.get $pz) (i32.shl (local.get $hb) (i32.const 1))))))) ;; g = tanh(z_c)
-                (local.set $o (call $sigmoid (f64.promote_f32 (f32.load (i32.add (local.get $pz) (i32.mul (local.get $hb) (i32.const 3))))))) ;; o = σ(z_o)
+            (block $pairsDone
+              (loop $pairs
+                (br_if $pairsDone (i32.gt_u (i32.add (local.get $j) (i32.const 2)) (local.get $H)))
+                (local.set $i2 (call $sigmoid2 (call $load2 (local.get $pz)))) ;;                                          i = σ(z_i)
+                (local.set $f2 (call $sigmoid2 (call $load2 (i32.add (local.get $pz) (local.get $hb))))) ;;                   f = σ(z_f)
+                (local.set $g2 (call $tanh2 (call $load2 (i32.add (local.get $pz) (i32.shl (local.get $hb) (i32.const 1)))))) ;; g = tanh(z_c)
+                (local.set $o2 (call $sigmoid2 (call $load2 (i32.add (local.get $pz) (i32.mul (local.get $hb) (i32.const 3)))))) ;; o = σ(z_o)
+                (call $store2 (local.get $pz) (local.get $i2))
+                (call $store2 (i32.add (local.get $pz) (local.get $hb)) (local.get $f2))
+                (call $store2 (i32.add (local.get $pz) (i32.shl (local.get $hb) (i32.const 1))) (local.get $g2))
+                (call $store2 (i32.add (local.get $pz) (i32.mul (local.get $hb) (i32.const 3))) (local.get $o2))
+                ;; c_t = f⊙c_{t-1} + i⊙g  (c_{t-1} at pc, c_t one slot further)
+                (local.set $c2 (f64x2.add (f64x2.mul (local.get $f2) (call $load2 (local.get $pc))) (f64x2.mul (local.get $i2) (local.get $g2))))
+                (local.set $a2 (call $tanh2 (local.get $c2))) ;; act(c_t), from the unrounded c_t as lstm.ts
+                (call $store2 (i32.add (local.get $pc) (local.get $slot)) (local.get $c2))
+                (call $store2 (local.get $pa) (local.get $a2))
+                (call $store2 (local.get $ph) (f64x2.mul (local.get $o2) (local.get $a2))) ;; h_t = o⊙act(c_t)
+                (local.set $pz (i32.add (local.get $pz) (i32.const 8)))
+                (local.set $pc (i32.add (local.get $pc) (i32.const 8)))
+                (local.set $pa (i32.add (local.get $pa) (i32.const 8)))
+                (local.set $ph (i32.add (local.get $ph) (i32.const 8)))
+                (local.set $j (i32.add (local.get $j) (i32.const 2)))
+                (br $pairs)))
+            (if (i32.lt_u (local.get $j) (local.get $H))
+              (then
+                (local.set $i (call $sigmoid (f64.promote_f32 (f32.load (local.get $pz)))))
+                (local.set $f (call $sigmoid (f64.promote_f32 (f32.load (i32.add (local.get $pz) (local.get $hb))))))
+                (local.set $g (call $tanh (f64.promote_f32 (f32.load (i32.add (local.get $pz) (i32.shl (local.get $hb) (i32.const 1)))))))
+                (local.set $o (call $sigmoid (f64.promote_f32 (f32.load (i32.add (local.get $pz) (i32.mul (local.get $hb) (i32.const 3)))))))
                 (f32.store (local.get $pz) (f32.demote_f64 (local.get $i)))
                 (f32.store (i32.add (local.get $pz) (local.get $hb)) (f32.demote_f64 (local.get $f)))
                 (f32.store (i32.add (local.get $pz) (i32.shl (local.get $hb) (i32.const 1))) (f32.demote_f64 (local.get $g)))
                 (f32.store (i32.add (local.get $pz) (i32.mul (local.get $hb) (i32.const 3))) (f32.demote_f64 (local.get $o)))
-                ;; c_t = f⊙c_{t-1} + i⊙g  (c_{t-1} at pc, c_t one slot further)
                 (local.set $c (f64.add (f64.mul (local.get $f) (f64.promote_f32 (f32.load (local.get $pc)))) (f64.mul (local.get $i) (local.get $g))))
-                (local.set $a (call $tanh (local.get $c))) ;; act(c_t), from the unrounded c_t as lstm.ts
+                (local.set $a (call $tanh (local.get $c)))
                 (f32.store (i32.add (local.get $pc) (local.get $slot)) (f32.demote_f64 (local.get $c)))
                 (f32.store (local.get $pa) (f32.demote_f64 (local.get $a)))
-                (f32.store (local.get $ph) (f32.demote_f64 (f64.mul (local.get $o) (local.get $a)))) ;; h_t = o⊙act(c_t)
-                (local.set $pz (i32.add (local.get $pz) (i32.const 4)))
-                (local.set $pc (i32.add (local.get $pc) (i32.const 4)))
-                (local.set $pa (i32.add (local.get $pa) (i32.const 4)))
-                (local.set $ph (i32.add (local.get $ph) (i32.const 4)))
-                (local.set $j (i32.add (local.get $j) (i32.const 1)))
-                (br $jLoop)))
+                (f32.store (local.get $ph) (f32.demote_f64 (f64.mul (local.get $o) (local.get $a))))))
             (local.set $b (i32.add (local.get $b) (i32.const 1)))
             (br $bLoop)))
         (local.set $t (i32.add (local.get $t) (i32.const 1)))
@@ -207,13 +224,108 @@
   ;; Helpers
   ;; ---------------------------------------------------------------------------------------
 
-  ;; σ(x) as elementwise.ts' sigmoid: two branches, so that e^-x never overflows.
+  ;; The activations of src/tensor/float32-activations.ts, the same float64 operations in the same
+  ;; order: scalar ($exp, $sigmoid, $tanh) and two lanes at a time ($exp2, $sigmoid2, $tanh2).
+  ;; e^x = 2^n·e^r with n = floor(x·log2(e) + 1/2), r = (x - n·ln2_hi) - n·ln2_lo, e^r by Taylor to r^8.
+  (func $exp (param $x f64) (result f64)
+    (local $n f64) (local $r f64)
+    (local.set $x (f64.max (f64.min (local.get $x) (f64.const 104)) (f64.const -104)))
+    (local.set $n (f64.floor (f64.add (f64.mul (local.get $x) (f64.const 1.4426950408889634)) (f64.const 0.5))))
+    (local.set $r (f64.sub (f64.sub (local.get $x) (f64.mul (local.get $n) (f64.const 6.93147180369123816490e-01)))
+      (f64.mul (local.get $n) (f64.const 1.90821492927058770002e-10))))
+    (f64.mul
+      (f64.add (f64.const 1) (f64.mul (local.get $r) (f64.add (f64.const 1) (f64.mul (local.get $r) (f64.add (f64.const 0.5)
+        (f64.mul (local.get $r) (f64.add (f64.const 0x1.5555555555555p-3)
+        (f64.mul (local.get $r) (f64.add (f64.const 0x1.5555555555555p-5)
+        (f64.mul (local.get $r) (f64.add (f64.const 0x1.1111111111111p-7)
+        (f64.mul (local.get $r) (f64.add (f64.const 0x1.6c16c16c16c17p-10)
+        (f64.mul (local.get $r) (f64.add (f64.const 0x1.a01a01a01a01ap-13)
+        (f64.mul (local.get $r) (f64.const 0x1.a01a01a01a01ap-16)))))))))))))))))
+      ;; 2^n, built from its exponent bits
+      (f64.reinterpret_i64 (i64.shl (i64.add (i64.trunc_f64_s (local.get $n)) (i64.const 1023)) (i64.const 52)))))
+
+  (func $exp2 (param $x v128) (result v128)
+    (local $n v128) (local $r v128)
+    (local.set $x (f64x2.pmax (f64x2.pmin (local.get $x) (f64x2.splat (f64.const 104))) (f64x2.splat (f64.const -104))))
+    (local.set $n (f64x2.floor (f64x2.add (f64x2.mul (local.get $x) (f64x2.splat (f64.const 1.4426950408889634))) (f64x2.splat (f64.const 0.5)))))
+    (local.set $r (f64x2.sub (f64x2.sub (local.get $x) (f64x2.mul (local.get $n) (f64x2.splat (f64.const 6.93147180369123816490e-01))))
+      (f64x2.mul (local.get $n) (f64x2.splat (f64.const 1.90821492927058770002e-10)))))
+    (f64x2.mul
+      (f64x2.add (f64x2.splat (f64.const 1)) (f64x2.mul (local.get $r) (f64x2.add (f64x2.splat (f64.const 1)) (f64x2.mul (local.get $r) (f64x2.add (f64x2.splat (f64.const 0.5))
+        (f64x2.mul (local.get $r) (f64x2.add (f64x2.splat (f64.const 0x1.5555555555555p-3))
+        (f64x2.mul (local.get $r) (f64x2.add (f64x2.splat (f64.const 0x1.5555555555555p-5))
+        (f64x2.mul (local.get $r) (f64x2.add (f64x2.splat (f64.const 0x1.1111111111111p-7))
+        (f64x2.mul (local.get $r) (f64x2.add (f64x2.splat (f64.const 0x1.6c16c16c16c17p-10))
+        (f64x2.mul (local.get $r) (f64x2.add (f64x2.splat (f64.const 0x1.a01a01a01a01ap-13))
+        (f64x2.mul (local.get $r) (f64x2.splat (f64.const 0x1.a01a01a01a01ap-16))))))))))))))))))
+      (i64x2.shl (i64x2.add (i64x2.extend_low_i32x4_s (i32x4.trunc_sat_f64x2_s_zero (local.get $n))) (i64x2.splat (i64.const 1023))) (i32.const 52))))
+
+  ;; σ(x) = 1 / (1 + e^-x)
   (func $sigmoid (param $x f64) (result f64)
-    (local $e f64)
-    (if (f64.ge (local.get $x) (f64.const 0))
-      (then (return (f64.div (f64.const 1) (f64.add (f64.const 1) (call $exp (f64.neg (local.get $x))))))))
-    (local.set $e (call $exp (local.get $x)))
-    (f64.div (local.get $e) (f64.add (f64.const 1) (local.get $e))))
+    (f64.div (f64.const 1) (f64.add (f64.const 1) (call $exp (f64.neg (local.get $x))))))
+  (func $sigmoid2 (param $x v128) (result v128)
+    (f64x2.div (f64x2.splat (f64.const 1)) (f64x2.add (f64x2.splat (f64.const 1)) (call $exp2 (f64x2.neg (local.get $x))))))
+
+  ;; tanh x = x + x³·q(x²) for |x| < 0.4, else sign(x)·(1 - 2 / (e^2|x| + 1))
+  (func $tanh (param $x f64) (result f64)
+    (local $t f64) (local $x2 f64)
+    (local.set $t (f64.abs (local.get $x)))
+    (if (f64.lt (local.get $t) (f64.const 0.4))
+      (then
+        (local.set $x2 (f64.mul (local.get $x) (local.get $x)))
+        (return (f64.add (local.get $x) (f64.mul (f64.mul (local.get $x) (local.get $x2)) (call $tanhSeries (local.get $x2)))))))
+    (local.set $t (f64.sub (f64.const 1) (f64.div (f64.const 2) (f64.add (call $exp (f64.mul (f64.const 2) (local.get $t))) (f64.const 1)))))
+    (select (f64.neg (local.get $t)) (local.get $t) (f64.lt (local.get $x) (f64.const 0))))
+  (func $tanh2 (param $x v128) (result v128)
+    (local $t v128) (local $x2 v128) (local $small v128)
+    (local.set $t (f64x2.abs (local.get $x)))
+    (local.set $x2 (f64x2.mul (local.get $x) (local.get $x)))
+    (local.set $small (f64x2.add (local.get $x) (f64x2.mul (f64x2.mul (local.get $x) (local.get $x2)) (call $tanhSeries2 (local.get $x2)))))
+    (local.set $t (f64x2.sub (f64x2.splat (f64.const 1))
+      (f64x2.div (f64x2.splat (f64.const 2)) (f64x2.add (call $exp2 (f64x2.mul (f64x2.splat (f64.const 2)) (local.get $t))) (f64x2.splat (f64.const 1))))))
+    ;; the sign of x on the large branch (t > 0 there), then the branch by |x| < 0.4
+    (local.set $t (v128.or (local.get $t) (v128.and (local.get $x) (v128.const i64x2 0x8000000000000000 0x8000000000000000))))
+    (v128.bitselect (local.get $small) (local.get $t) (f64x2.lt (f64x2.abs (local.get $x)) (f64x2.splat (f64.const 0.4)))))
+  ;; q(x²) = T3 + T5 x² + … + T15 x^12, tanh's Taylor coefficients
+  (func $tanhSeries (param $x2 f64) (result f64)
+    (f64.add (f64.const -0x1.5555555555555p-2) (f64.mul (local.get $x2) (f64.add (f64.const 0x1.1111111111111p-3)
+    (f64.mul (local.get $x2) (f64.add (f64.const -0x1.ba1ba1ba1ba1cp-5)
+    (f64.mul (local.get $x2) (f64.add (f64.const 0x1.664f4882c10fap-6)
+    (f64.mul (local.get $x2) (f64.add (f64.const -0x1.226e355e6c23dp-7)
+    (f64.mul (local.get $x2) (f64.add (f64.const 0x1.d6d3d0e157de0p-9)
+    (f64.mul (local.get $x2) (f64.const -0x1.7da36452b75e3p-10))))))))))))))
+  (func $tanhSeries2 (param $x2 v128) (result v128)
+    (f64x2.add (f64x2.splat (f64.const -0x1.5555555555555p-2)) (f64x2.mul (local.get $x2) (f64x2.add (f64x2.splat (f64.const 0x1.1111111111111p-3))
+    (f64x2.mul (local.get $x2) (f64x2.add (f64x2.splat (f64.const -0x1.ba1ba1ba1ba1cp-5))
+    (f64x2.mul (local.get $x2) (f64x2.add (f64x2.splat (f64.const 0x1.664f4882c10fap-6))
+    (f64x2.mul (local.get $x2) (f64x2.add (f64x2.splat (f64.const -0x1.226e355e6c23dp-7))
+    (f64x2.mul (local.get $x2) (f64x2.add (f64x2.splat (f64.const 0x1.d6d3d0e157de0p-9))
+    (f64x2.mul (local.get $x2) (f64x2.splat (f64.const -0x1.7da36452b75e3p-10)))))))))))))))
+
+  ;; Two float32 values at p promoted to a float64 pair; a pair rounded to float32 and stored at p.
+  (func $load2 (param $p i32) (result v128)
+    (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $p))))
+  (func $store2 (param $p i32) (param $v v128)
+    (v128.store64_lane 0 (local.get $p) (f32x4.demote_f64x2_zero (local.get $v))))
+
+  ;; Applies $sigmoid2 / $sigmoid (kind 0) or $tanh2 / $tanh (kind 1) to n float64s at byte
+  ;; offset p in place, pairs first: for test/lstm-wasm.test.ts, which compares both forms with
+  ;; float32-activations.ts.
+  (func (export "activate") (param $kind i32) (param $p i32) (param $n i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $p) (i32.shl (local.get $n) (i32.const 3))))
+    (block $pairsDone
+      (loop $pairs
+        (br_if $pairsDone (i32.gt_u (i32.add (local.get $p) (i32.const 16)) (local.get $end)))
+        (v128.store (local.get $p) (if (result v128) (local.get $kind)
+          (then (call $tanh2 (v128.load (local.get $p))))
+          (else (call $sigmoid2 (v128.load (local.get $p))))))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (br $pairs)))
+    (if (i32.lt_u (local.get $p) (local.get $end))
+      (then (f64.store (local.get $p) (if (result f64) (local.get $kind)
+        (then (call $tanh (f64.load (local.get $p))))
+        (else (call $sigmoid (f64.load (local.get $p)))))))))
 
   ;; C += A·B (transB 0; B stored k×n) or A·Bᵀ (transB 1; B stored n×k), A m×k with row stride lda:
   ;; gemm.wat's float32 row kernels when f32 ≠ 0, else the float64 ones below.
@@ -384,106 +496,4 @@
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $rLoop))))
 
-  ;; ---------------------------------------------------------------------------------------
-  ;; tanh, as V8's Math.tanh (fdlibm's s_tanh.c and s_expm1.c, which V8 ports to C++): the
-  ;; same operations, so the same bits (test/lstm-wasm.test.ts compares the two on random
-  ;; doubles and bit patterns). Exported for that test.
-  ;; ---------------------------------------------------------------------------------------
-  (func $tanh (export "tanh") (param $x f64) (result f64)
-    (local $jx i32) (local $ix i32) (local $t f64) (local $z f64)
-    (local.set $jx (i32.wrap_i64 (i64.shr_u (i64.reinterpret_f64 (local.get $x)) (i64.const 32)))) ;; high word
-    (local.set $ix (i32.and (local.get $jx) (i32.const 0x7fffffff)))
-    (if (i32.ge_u (local.get $ix) (i32.const 0x7ff00000)) ;; ±inf: ±1; NaN: NaN
-      (then
-        (if (i32.ge_s (local.get $jx) (i32.const 0))
-          (then (return (f64.add (f64.div (f64.const 1) (local.get $x)) (f64.const 1)))))
-        (return (f64.sub (f64.div (f64.const 1) (local.get $x)) (f64.const 1)))))
-    (if (i32.lt_u (local.get $ix) (i32.const 0x40360000)) ;; |x| < 22
-      (then
-        (if (i32.lt_u (local.get $ix) (i32.const 0x3e300000)) ;; |x| < 2^-28: tanh(x) = x
-          (then (return (local.get $x))))
-        (if (i32.ge_u (local.get $ix) (i32.const 0x3ff00000)) ;; |x| ≥ 1: 1 - 2/(e^2|x| + 1)
-          (then
-            (local.set $t (call $expm1 (f64.mul (f64.const 2) (f64.abs (local.get $x)))))
-            (local.set $z (f64.sub (f64.const 1) (f64.div (f64.const 2) (f64.add (local.get $t) (f64.const 2))))))
-          (else ;; -expm1(-2|x|) / (expm1(-2|x|) + 2)
-            (local.set $t (call $expm1 (f64.mul (f64.const -2) (f64.abs (local.get $x)))))
-            (local.set $z (f64.div (f64.neg (local.get $t)) (f64.add (local.get $t) (f64.const 2)))))))
-      (else (local.set $z (f64.const 1)))) ;; |x| ≥ 22: ±1
-    (select (local.get $z) (f64.neg (local.get $z)) (i32.ge_s (local.get $jx) (i32.const 0))))
-
-  ;; e^x - 1 (fdlibm's expm1) for the finite |x| < 44 that $tanh passes.
-  (func $expm1 (param $x f64) (result f64)
-    (local $hx i32) (local $xsb i32) (local $k i32)
-    (local $hi f64) (local $lo f64) (local $c f64) (local $t f64) (local $e f64)
-    (local $hxs f64) (local $hfx f64) (local $r1 f64) (local $y f64) (local $twopk f64)
-    (local.set $hx (i32.wrap_i64 (i64.shr_u (i64.reinterpret_f64 (local.get $x)) (i64.const 32))))
-    (local.set $xsb (i32.and (local.get $hx) (i32.const 0x80000000))) ;; sign bit
-    (local.set $hx (i32.and (local.get $hx) (i32.const 0x7fffffff))) ;;   high word of |x|
-    ;; x < -56 ln2: -1
-    (if (i32.ge_u (local.get $hx) (i32.const 0x4043687a))
-      (then (if (local.get $xsb) (then (return (f64.const -1))))))
-    ;; argument reduction: x = k·ln2 + (hi - lo), |hi - lo| ≤ ln2 / 2, c the rounding error
-    (if (i32.gt_u (local.get $hx) (i32.const 0x3fd62e42)) ;; |x| > ln2 / 2
-      (then
-        (if (i32.lt_u (local.get $hx) (i32.const 0x3ff0a2b2)) ;; and |x| < 1.5 ln2
-          (then
-            (if (i32.eqz (local.get $xsb))
-              (then
-                (local.set $hi (f64.sub (local.get $x) (f64.const 6.93147180369123816490e-01)))
-                (local.set $lo (f64.const 1.90821492927058770002e-10))
-                (local.set $k (i32.const 1)))
-              (else
-                (local.set $hi (f64.add (local.get $x) (f64.const 6.93147180369123816490e-01)))
-                (local.set $lo (f64.const -1.90821492927058770002e-10))
-                (local.set $k (i32.const -1)))))
-          (else
-            (local.set $k (i32.trunc_f64_s (f64.add (f64.mul (f64.const 1.44269504088896338700e+00) (local.get $x))
-              (select (f64.const 0.5) (f64.const -0.5) (i32.eqz (local.get $xsb))))))
-            (local.set $t (f64.convert_i32_s (local.get $k)))
-            (local.set $hi (f64.sub (local.get $x) (f64.mul (local.get $t) (f64.const 6.93147180369123816490e-01))))
-            (local.set $lo (f64.mul (local.get $t) (f64.const 1.90821492927058770002e-10)))))
-        (local.set $x (f64.sub (local.get $hi) (local.get $lo)))
-        (local.set $c (f64.sub (f64.sub (local.get $hi) (local.get $x)) (local.get $lo))))
-      (else
-        (if (i32.lt_u (local.get $hx) (i32.const 0x3c900000)) ;; |x| < 2^-54: x
-          (then (return (local.get $x))))
-        (local.set $k (i32.const 0))))
-    ;; x in the primary range: a rational approximation of e^x - 1
-    (local.set $hfx (f64.mul (f64.const 0.5) (local.get $x)))
-    (local.set $hxs (f64.mul (local.get $x) (local.get $hfx)))
-    (local.set $r1 (f64.add (f64.const 1)
-      (f64.mul (local.get $hxs) (f64.add (f64.const -3.33333333333331316428e-02)
-      (f64.mul (local.get $hxs) (f64.add (f64.const 1.58730158725481460165e-03)
-      (f64.mul (local.get $hxs) (f64.add (f64.const -7.93650757867487942473e-05)
-      (f64.mul (local.get $hxs) (f64.add (f64.const 4.00821782732936239552e-06)
-      (f64.mul (local.get $hxs) (f64.const -2.01099218183624371326e-07))))))))))))
-    (local.set $t (f64.sub (f64.const 3) (f64.mul (local.get $r1) (local.get $hfx))))
-    (local.set $e (f64.mul (local.get $hxs)
-      (f64.div (f64.sub (local.get $r1) (local.get $t)) (f64.sub (f64.const 6) (f64.mul (local.get $x) (local.get $t))))))
-    (if (i32.eqz (local.get $k))
-      (then (return (f64.sub (local.get $x) (f64.sub (f64.mul (local.get $x) (local.get $e)) (local.get $hxs))))))
-    ;; scale back by 2^k
-    (local.set $twopk (f64.reinterpret_i64 (i64.shl (i64.extend_i32_s (i32.add (i32.const 0x3ff00000) (i32.shl (local.get $k) (i32.const 20)))) (i64.const 32))))
-    (local.set $e (f64.sub (f64.mul (local.get $x) (f64.sub (local.get $e) (local.get $c))) (local.get $c)))
-    (local.set $e (f64.sub (local.get $e) (local.get $hxs)))
-    (if (i32.eq (local.get $k) (i32.const -1))
-      (then (return (f64.sub (f64.mul (f64.const 0.5) (f64.sub (local.get $x) (local.get $e))) (f64.const 0.5)))))
-    (if (i32.eq (local.get $k) (i32.const 1))
-      (then
-        (if (f64.lt (local.get $x) (f64.const -0.25))
-          (then (return (f64.mul (f64.const -2) (f64.sub (local.get $e) (f64.add (local.get $x) (f64.const 0.5)))))))
-        (return (f64.add (f64.const 1) (f64.mul (f64.const 2) (f64.sub (local.get $x) (local.get $e)))))))
-    (if (i32.or (i32.le_s (local.get $k) (i32.const -2)) (i32.gt_s (local.get $k) (i32.const 56)))
-      (then
-        (local.set $y (f64.sub (f64.const 1) (f64.sub (local.get $e) (local.get $x))))
-        (return (f64.sub (f64.mul (local.get $y) (local.get $twopk)) (f64.const 1)))))
-    (if (i32.lt_s (local.get $k) (i32.const 20))
-      (then
-        ;; t = 1 - 2^-k
-        (local.set $t (f64.reinterpret_i64 (i64.shl (i64.extend_i32_u (i32.sub (i32.const 0x3ff00000) (i32.shr_u (i32.const 0x200000) (local.get $k)))) (i64.const 32))))
-        (return (f64.mul (f64.sub (local.get $t) (f64.sub (local.get $e) (local.get $x))) (local.get $twopk)))))
-    ;; t = 2^-k
-    (local.set $t (f64.reinterpret_i64 (i64.shl (i64.extend_i32_u (i32.shl (i32.sub (i32.const 0x3ff) (local.get $k)) (i32.const 20))) (i64.const 32))))
-    (f64.mul (f64.add (f64.sub (local.get $x) (f64.add (local.get $e) (local.get $t))) (f64.const 1)) (local.get $twopk)))
 )
