@@ -11,7 +11,7 @@ import { initialize, resolveInitializer, type InitializerName } from '../tensor/
 import { Tensor, assertFinite, describe, formatShape, toTensor, type TensorLike } from '../tensor/tensor.js';
 import { checkBoolean, checkOptions, checkPositiveInteger } from '../common/options.js';
 import { resolveActivation } from './activations.js';
-import { LSTMKernel, fusedLSTMShape, fusedLSTMKernelEnabled } from './wasm/lstm-wasm.js';
+import { LSTMKernel, fusedLSTMShape, fusedLSTMKernelEnabled, prepareLSTMKernel } from './wasm/lstm-wasm.js';
 import { BASE_LAYER_OPTION_KEYS, Layer, backwardTrusted, forwardTrusted, outputMask, type BaseLayerOptions, type ForwardOptions, type LayerConfig, type Shape } from './layer.js';
 
 /** The cell activation (applied to the candidate g and to c_t). */
@@ -276,6 +276,11 @@ export class LSTM extends Layer {
     }
     this.inputDim = I;
     this.builtInputShape = [inputShape[0] ?? null, inputShape[1] ?? null, I];
+    // Made now rather than inside the first training step: the forward's buffers when the batch
+    // shape is known (batchInputShape), and the fused kernel's compiled code when it may be used.
+    const T = inputShape[1];
+    if (typeof batch === 'number' && typeof T === 'number' && batch > 0 && T > 0) this.cacheFor(batch, T);
+    else if (this.fusedCell()) prepareLSTMKernel();
   }
 
   computeOutputShape(inputShape: Shape): Shape {
@@ -693,6 +698,11 @@ export class LSTM extends Layer {
     return dy;
   }
 
+  /** Whether the fused kernel computes this layer's cell: float32, sigmoid gates, tanh, no masking. */
+  private fusedCell(): boolean {
+    return this.dtype === 'float32' && this.activation === 'tanh' && this.recurrentActivation === 'sigmoid' && this.maskMatch === null && fusedLSTMKernelEnabled();
+  }
+
   /** The cache for this (B, T): reused when the shape repeats, else allocated afresh. */
   private cacheFor(B: number, T: number): Cache {
     if (this.cache !== undefined && this.cache.B === B && this.cache.T === T) return this.cache;
@@ -702,8 +712,7 @@ export class LSTM extends Layer {
     const d = this.dtype;
     // The fused kernel runs lstm.ts' default cell (sigmoid gates, tanh) on small float32 batches
     // without masking; its memory then holds the buffers.
-    const kernel = d === 'float32' && this.activation === 'tanh' && this.recurrentActivation === 'sigmoid' && this.maskMatch === null
-      && fusedLSTMKernelEnabled() && fusedLSTMShape(I, H, B, T) ? LSTMKernel.create(I, H, B, T, this.lastKernel) ?? undefined : undefined;
+    const kernel = this.fusedCell() && fusedLSTMShape(I, H, B, T) ? LSTMKernel.create(I, H, B, T, this.lastKernel) ?? undefined : undefined;
     if (kernel !== undefined) this.lastKernel = kernel;
     const buffer = (name: 'xT' | 'gates' | 'hs' | 'cs' | 'actC' | 'dGates' | 'dXT' | 'dh' | 'dc', length: number): TypedArray =>
       kernel !== undefined ? kernel.views[name] : allocate(d, length);

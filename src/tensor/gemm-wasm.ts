@@ -56,6 +56,11 @@ export function instantiateGemm(memory: WebAssembly.Memory): WebAssembly.Exports
   return new WebAssembly.Instance(gemmModule, { env: { memory } }).exports;
 }
 
+/** Compile gemm.wat now (a layer about to use it, at build time). */
+export function prepareGemm(): void {
+  if (gemmModule === undefined) gemmModule = compileKernel(GEMM_WASM_BASE64);
+}
+
 /** A new instance of gemm.wat with a memory of its own of `pages` 64 KiB pages, or null without SIMD. */
 function instantiate(pages: number): { memory: WebAssembly.Memory; exports: WebAssembly.Exports } | null {
   const memory = new WebAssembly.Memory({ initial: pages });

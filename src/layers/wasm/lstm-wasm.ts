@@ -11,7 +11,7 @@
  */
 import { compileKernel } from '../../common/wasm.js';
 import { ROWS_WASM_MIN_WORK, usePacked } from '../../tensor/gemm.js';
-import { instantiateGemm } from '../../tensor/gemm-wasm.js';
+import { instantiateGemm, prepareGemm } from '../../tensor/gemm-wasm.js';
 import { LSTM_WASM_BASE64 } from './lstm-binary.js';
 
 type ForwardKernel = (
@@ -57,6 +57,12 @@ export function fusedLSTMShape(I: number, H: number, B: number, T: number): bool
 
 /** gemm.ts' choice for one unpacked product of m·n·k multiply-adds: the float32 SIMD row kernels (1) or the float64 ones (0). */
 const simd = (m: number, n: number, k: number): number => (m * n * k >= ROWS_WASM_MIN_WORK ? 1 : 0);
+
+/** Compile the module (and gemm.wat, which it imports) now, so that the first forward does not. */
+export function prepareLSTMKernel(): void {
+  if (compiled === undefined) compiled = compileKernel(LSTM_WASM_BASE64);
+  if (compiled !== null) prepareGemm();
+}
 
 export class LSTMKernel {
   /** The regions as Float32Array views of the kernel's memory. */
