@@ -12,7 +12,7 @@ import { Tensor, assertFinite, describe, formatShape, toTensor, type TensorLike 
 import { checkBoolean, checkOptions, checkPositiveInteger } from '../common/options.js';
 import { resolveActivation } from './activations.js';
 import { LSTMKernel, fusedLSTMShape, fusedLSTMKernelEnabled, prepareLSTMKernel } from './wasm/lstm-wasm.js';
-import { BASE_LAYER_OPTION_KEYS, Layer, backwardTrusted, forwardTrusted, outputMask, type BaseLayerOptions, type ForwardOptions, type LayerConfig, type Shape } from './layer.js';
+import { BASE_LAYER_OPTION_KEYS, Layer, afterStep, backwardTrusted, beforeStep, forwardTrusted, outputMask, stepKernel, type BaseLayerOptions, type ForwardOptions, type LayerConfig, type Shape } from './layer.js';
 
 /** The cell activation (applied to the candidate g and to c_t). */
 export type LSTMActivation = 'tanh' | 'relu' | 'linear';
@@ -185,6 +185,8 @@ export class LSTM extends Layer {
   private cache: Cache | undefined;
   /** The last fused kernel made (it may not be the cache's): its memory serves a later shape that fits. */
   private lastKernel: LSTMKernel | undefined;
+  /** Floats of room the fused kernel's memory keeps for the model's whole-step kernel (fused-step.ts). */
+  private kernelExtra = 0;
   /** True once backward has run on the current cache (for getInitialStateGradients). */
   private hasBackward = false;
   /** Stateful only: each sample's carried state, [B, H] with B fixed by the input shape; created by build(). */
@@ -430,6 +432,69 @@ export class LSTM extends Layer {
     kernel.views.U.set(this.recurrentKernel.data);
     if (this.bias !== undefined) kernel.views.bias.set(this.bias.data);
     kernel.forward(this.bias !== undefined);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // The whole training step in one kernel call (src/model/fused-step.ts)
+  // ---------------------------------------------------------------------------------------
+
+  /**
+   * The fused kernel for batches of B samples of T steps, its memory with `extra` floats of room
+   * for the model's step, when this layer's forward and backward would run in it (a float32
+   * default cell, no masking, a shape the kernel takes) and it returns h_T only; else undefined.
+   */
+  [stepKernel](B: number, T: number, extra: number): LSTMKernel | undefined {
+    if (!this.built || this.returnSequences || !this.fusedCell() || !fusedLSTMShape(this.inputDim, this.units, B, T)) return undefined;
+    const kept = this.cache;
+    if (kept !== undefined && kept.B === B && kept.T === T && kept.kernel !== undefined && kept.kernel.extra >= extra) return kept.kernel;
+    this.kernelExtra = Math.max(this.kernelExtra, extra);
+    this.cache = undefined; // made again below, with the room
+    this.hasBackward = false;
+    return this.cacheFor(B, T).kernel;
+  }
+
+  /**
+   * forwardTrusted's part before the kernel's forward, for x [B, T, I] stored from x[xOffset] on:
+   * x time-major, the initial state and the weights into the kernel's memory.
+   */
+  [beforeStep](x: TypedArray, xOffset: number): void {
+    const cache = this.cache!;
+    const { B, T, xT, hs, cs } = cache;
+    const H = this.units;
+    transposeBT(x, xT, B, T, this.inputDim, xOffset);
+    cache.maskedRows = 0;
+    if (this.stateH !== undefined && this.stateC !== undefined) {
+      hs.set(this.stateH.data, 0);
+      cs.set(this.stateC.data, 0);
+    } else {
+      hs.fill(0, 0, B * H);
+      cs.fill(0, 0, B * H);
+    }
+    const { views } = cache.kernel!;
+    views.W.set(this.kernel.data);
+    views.U.set(this.recurrentKernel.data);
+    if (this.bias !== undefined) views.bias.set(this.bias.data);
+  }
+
+  /**
+   * What forwardTrusted and backwardTrusted leave after the kernel's step: the carried state, and
+   * (when the backward ran) the weight gradients. Returns the forward's output, h_T.
+   */
+  [afterStep](backwardRan: boolean): Tensor {
+    const { B, T, hs, cs, kernel, output } = this.cache!;
+    const H = this.units;
+    if (this.stateH !== undefined && this.stateC !== undefined) {
+      this.stateH.data.set(hs.subarray(T * B * H, (T + 1) * B * H));
+      this.stateC.data.set(cs.subarray(T * B * H, (T + 1) * B * H));
+    }
+    this.hasBackward = backwardRan;
+    if (backwardRan) {
+      const { views } = kernel!;
+      this.dKernel.data.set(views.dW);
+      this.dRecurrentKernel.data.set(views.dU);
+      if (this.dBias !== undefined) this.dBias.data.set(views.dBias);
+    }
+    return output;
   }
 
   /**
@@ -712,7 +777,7 @@ export class LSTM extends Layer {
     const d = this.dtype;
     // The fused kernel runs lstm.ts' default cell (sigmoid gates, tanh) on small float32 batches
     // without masking; its memory then holds the buffers.
-    const kernel = this.fusedCell() && fusedLSTMShape(I, H, B, T) ? LSTMKernel.create(I, H, B, T, this.lastKernel) ?? undefined : undefined;
+    const kernel = this.fusedCell() && fusedLSTMShape(I, H, B, T) ? LSTMKernel.create(I, H, B, T, this.lastKernel, this.kernelExtra) ?? undefined : undefined;
     if (kernel !== undefined) this.lastKernel = kernel;
     const buffer = (name: 'xT' | 'gates' | 'hs' | 'cs' | 'actC' | 'dGates' | 'dXT' | 'dh' | 'dc', length: number): TypedArray =>
       kernel !== undefined ? kernel.views[name] : allocate(d, length);
@@ -765,11 +830,11 @@ function cellActivation(kind: CellFunction, z: number): number {
   return kind === 'tanhFloat32' ? tanhFloat32(z) : kind === 'tanh' ? Math.tanh(z) : kind === 'relu' ? (z > 0 ? z : 0) : z;
 }
 
-/** out[t, b, :] = x[b, t, :] for x (B, T, n) → out (T, B, n). */
-function transposeBT(x: TypedArray, out: TypedArray, B: number, T: number, n: number): void {
+/** out[t, b, :] = x[offset + (b, t, :)] for x (B, T, n) stored from `offset` on → out (T, B, n). */
+function transposeBT(x: TypedArray, out: TypedArray, B: number, T: number, n: number, offset = 0): void {
   for (let b = 0; b < B; b++) {
     for (let t = 0; t < T; t++) {
-      const from = (b * T + t) * n;
+      const from = offset + (b * T + t) * n;
       const to = (t * B + b) * n;
       for (let k = 0; k < n; k++) out[to + k] = x[from + k];
     }

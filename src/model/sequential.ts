@@ -43,6 +43,7 @@ import { ProgressBar, callbackProgressSink, defaultProgressSink, type ProgressSi
 import { modelFromJSON, modelToJSON, type SequentialJSON } from './serialization.js';
 import { fromTfjsArtifacts, toTfjsArtifacts, type TfjsArtifactsInput, type TfjsModelArtifacts } from '../io/tfjs.js';
 import { formatSummary } from './summary.js';
+import { FusedStep } from './fused-step.js';
 
 export interface SequentialOptions {
   name?: string;
@@ -141,6 +142,8 @@ export class Sequential implements TrainingModel {
   private lastOutputMask: Uint8Array | undefined;
   /** The loss gradient of the last step, reused while the output's shape and dtype stay the same. */
   private lossGradient: Tensor | undefined;
+  /** The whole-step kernel of the last training step, while it applies (fused-step.ts). */
+  private fusedStep: FusedStep | undefined;
 
   constructor(layers: Layer[] = [], options: SequentialOptions = {}) {
     const opts = checkOptions(options, ['name', 'dtype'], 'Sequential');
@@ -433,13 +436,12 @@ export class Sequential implements TrainingModel {
       let counted = 0;
       for (let b = 0; b < batches.length; b++) {
         const indices = batches[b];
-        // A batch of consecutive rows (every batch without shuffling; any batch of one sample) is a view, else a gathered copy.
-        const start = indices[0];
-        const view = !shuffle || isRun(indices);
-        const xb = view ? rowRange(xs, start, start + indices.length) : (xBuffer.t = gatherRows(xs, indices, 0, indices.length, xBuffer.t));
-        const yb = view ? rowRange(ys, start, start + indices.length) : (yBuffer.t = gatherRows(ys, indices, 0, indices.length, yBuffer.t));
+        // A batch of consecutive rows (every batch without shuffling; any batch of one sample) is read in place, else gathered into a copy.
+        const inPlace = !shuffle || isRun(indices);
+        const xb = inPlace ? xs : (xBuffer.t = gatherRows(xs, indices, 0, indices.length, xBuffer.t));
+        const yb = inPlace ? ys : (yBuffer.t = gatherRows(ys, indices, 0, indices.length, yBuffer.t));
         for (const cb of callbacks) cb.onBatchBegin?.(b, { batch: b, size: indices.length });
-        const figures = this.trainStep(xb, yb, compiled, epoch + 1, b + 1);
+        const figures = this.trainStep(xb, yb, inPlace ? indices[0] : 0, indices.length, compiled, epoch + 1, b + 1);
         lossSum += figures.loss * indices.length;
         seen += indices.length;
         correct += figures.correct;
@@ -479,7 +481,7 @@ export class Sequential implements TrainingModel {
     const ys = this.readTargets(y, xs, 'y');
     this.checkStatefulBatch(xs.shape[0], 'trainOnBatch', 'x');
     this.checkOneStatefulBatch(xs, 'trainOnBatch');
-    return this.trainStep(xs, ys, compiled, 0, 0).loss;
+    return this.trainStep(xs, ys, 0, xs.shape[0], compiled, 0, 0).loss;
   }
 
   /**
@@ -645,8 +647,27 @@ export class Sequential implements TrainingModel {
     for (let i = last - 1; i >= 0; i--) grad = layers[i][backwardTrusted](grad!, i > 0);
   }
 
-  /** One update on a checked batch; `epoch` and `batch` (from 1, or 0 for trainOnBatch) only name it in errors. */
-  private trainStep(x: Tensor, y: Tensor, compiled: Compiled, epoch: number, batch: number): BatchFigures {
+  /**
+   * One update on the batch of rows start … start + rows - 1 of checked x and y (the whole of
+   * them, or a run of a fit's epoch); `epoch` and `batch` (from 1, or 0 for trainOnBatch) only
+   * name it in errors.
+   */
+  private trainStep(xs: Tensor, ys: Tensor, start: number, rows: number, compiled: Compiled, epoch: number, batch: number): BatchFigures {
+    const { params, grads } = this.parametersAndGradients();
+    // [LSTM, Dense] on small float32 batches: forward, loss and backward in one WebAssembly call
+    // (fused-step.ts) reading the rows in place, the same bits as the layer-by-layer path below, with the same checks.
+    const step = (this.fusedStep = FusedStep.create(this.layerList, compiled.fused, compiled.accuracy, rows, xs.shape[1], this.fusedStep));
+    if (step !== undefined) {
+      const outcome = step.run(xs.data, start * xs.strides[0], ys.data, start * ys.strides[0]);
+      if (outcome.status === 1) throw trainingStopped(`the loss became ${outcome.loss}`, epoch, batch);
+      if (outcome.status === 2) throw trainingStopped(`the loss gradient became ${outcome.badValue}`, epoch, batch);
+      if (outcome.status === 3) this.checkGradients(grads, epoch, batch); // names the first non-finite one
+      compiled.optimizer[applyValidatedGradients](params, grads, true);
+      return { loss: outcome.loss, correct: outcome.correct, counted: outcome.counted };
+    }
+    const whole = start === 0 && rows === xs.shape[0];
+    const x = whole ? xs : rowRange(xs, start, start + rows);
+    const y = whole ? ys : rowRange(ys, start, start + rows);
     const result = this.computeLoss(this.forward(x), y, compiled);
     // The loss and every gradient are checked before the update, so a NaN or an overflow never
     // reaches the weights (in float32 a finite loss can still have an infinite gradient).
@@ -660,14 +681,18 @@ export class Sequential implements TrainingModel {
       // the built-in layers pass it on, and the gradient check below stops the step.
       throw Object.assign(trainingStopped(`backpropagation failed (${(error as Error).message})`, epoch, batch), { cause: error });
     }
-    const { params, grads } = this.parametersAndGradients();
+    this.checkGradients(grads, epoch, batch);
+    // Every gradient is finite and shaped like its weight (the layers made them): no re-validation.
+    compiled.optimizer[applyValidatedGradients](params, grads, true); // the optimizer may host their storage (optimizer.ts)
+    return { loss: result.loss, correct: result.correct, counted: result.counted };
+  }
+
+  /** Throws, naming the weight, if any gradient holds a non-finite value. */
+  private checkGradients(grads: Tensor[], epoch: number, batch: number): void {
     for (let i = 0; i < grads.length; i++) {
       const at = firstNonFinite(grads[i].data);
       if (at >= 0) throw trainingStopped(`the gradient of ${this.weightNames[i]} became ${grads[i].data[at]}`, epoch, batch);
     }
-    // Every gradient is finite and shaped like its weight (the layers made them): no re-validation.
-    compiled.optimizer[applyValidatedGradients](params, grads, true); // the optimizer may host their storage (optimizer.ts)
-    return { loss: result.loss, correct: result.correct, counted: result.counted };
   }
 
   /** The live weight and gradient tensors of every layer, in getWeights() order: fixed once built, so listed once. */

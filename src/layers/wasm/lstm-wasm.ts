@@ -28,13 +28,14 @@ type BackwardKernel = (
 ) => void;
 
 /** The regions of a kernel's memory, in lstm.ts' names; sizes in floats for (I, H, B, T). */
-const regionSizes = (I: number, H: number, B: number, T: number) => {
+const regionSizes = (I: number, H: number, B: number, T: number, extra: number) => {
   const G = 4 * H;
   const TB = T * B;
   return {
     W: I * G, U: H * G, bias: G, dW: I * G, dU: H * G, dBias: G,
     xT: TB * I, gates: TB * G, hs: (T + 1) * B * H, cs: (T + 1) * B * H, actC: TB * H, dGates: TB * G,
     dXT: TB * I, dh: B * H, dc: B * H, dy: TB * H, scratch: Math.max(I, H) * TB,
+    extra, // room for a user of the same memory (src/model/fused-step.ts), after the layer's regions
   };
 };
 type Region = keyof ReturnType<typeof regionSizes>;
@@ -67,15 +68,16 @@ export function prepareLSTMKernel(): void {
 export class LSTMKernel {
   /** The regions as Float32Array views of the kernel's memory. */
   readonly views: LSTMKernelViews;
-  private readonly bytes: Record<Region, number>;
+  /** Where each region starts in the memory, in bytes. */
+  readonly bytes: Record<Region, number>;
   private readonly forwardKernel: ForwardKernel;
   private readonly backwardKernel: BackwardKernel;
 
   private constructor(
-    readonly I: number, readonly H: number, readonly B: number, readonly T: number,
-    private readonly memory: WebAssembly.Memory, private readonly exports: WebAssembly.Exports,
+    readonly I: number, readonly H: number, readonly B: number, readonly T: number, readonly extra: number,
+    readonly memory: WebAssembly.Memory, readonly exports: WebAssembly.Exports,
   ) {
-    const sizes = regionSizes(I, H, B, T);
+    const sizes = regionSizes(I, H, B, T, extra);
     const views = {} as LSTMKernelViews;
     const bytes = {} as Record<Region, number>;
     let at = 0; // floats, each region 16-byte aligned
@@ -96,13 +98,13 @@ export class LSTMKernel {
    * the new shape fits in them, so a fit whose last batch is smaller does not make a new memory
    * twice an epoch; the previous kernel's views then alias the new ones (the layer drops them).
    */
-  static create(I: number, H: number, B: number, T: number, previous?: LSTMKernel): LSTMKernel | null {
+  static create(I: number, H: number, B: number, T: number, previous?: LSTMKernel, extra = 0): LSTMKernel | null {
     if (compiled === undefined) compiled = compileKernel(LSTM_WASM_BASE64);
     if (compiled === null) return null;
-    const sizes = regionSizes(I, H, B, T);
+    const sizes = regionSizes(I, H, B, T, extra);
     const bytes = 4 * Object.values(sizes).reduce((sum, n) => sum + Math.ceil(n / 4) * 4, 0);
     if (previous !== undefined && previous.I === I && previous.H === H && previous.memory.buffer.byteLength >= bytes) {
-      return new LSTMKernel(I, H, B, T, previous.memory, previous.exports);
+      return new LSTMKernel(I, H, B, T, extra, previous.memory, previous.exports);
     }
     let memory: WebAssembly.Memory;
     try {
@@ -115,7 +117,7 @@ export class LSTMKernel {
     const gemm = instantiateGemm(memory);
     if (gemm === null) return null;
     const instance = new WebAssembly.Instance(compiled, { env: { memory }, gemm: { rowsAxpy: gemm.rowsAxpy, rowsDot: gemm.rowsDot } });
-    return new LSTMKernel(I, H, B, T, memory, instance.exports);
+    return new LSTMKernel(I, H, B, T, extra, memory, instance.exports);
   }
 
   /**
@@ -124,10 +126,15 @@ export class LSTMKernel {
    */
   forward(hasBias: boolean): void {
     const { I, H, B, T } = this;
-    const G = 4 * H;
     const o = this.bytes;
-    const flags = (hasBias ? 1 : 0) | (simd(T * B, G, I) << 1) | (simd(B, G, H) << 2);
-    this.forwardKernel(T, B, I, H, flags, o.W, o.U, o.bias, o.xT, o.gates, o.hs, o.cs, o.actC);
+    this.forwardKernel(T, B, I, H, this.forwardFlags(hasBias), o.W, o.U, o.bias, o.xT, o.gates, o.hs, o.cs, o.actC);
+  }
+
+  /** The forward's flags: the bias, and gemm.ts' choice for its two products. */
+  forwardFlags(hasBias: boolean): number {
+    const { I, H, B, T } = this;
+    const G = 4 * H;
+    return (hasBias ? 1 : 0) | (simd(T * B, G, I) << 1) | (simd(B, G, H) << 2);
   }
 
   /**
@@ -137,12 +144,18 @@ export class LSTMKernel {
    */
   backward(hasBias: boolean, returnSequences: boolean, needInputGradient: boolean): void {
     const { I, H, B, T } = this;
+    const o = this.bytes;
+    const flags = this.backwardFlags(hasBias, returnSequences, needInputGradient);
+    this.backwardKernel(T, B, I, H, flags, o.W, o.U, o.xT, o.gates, o.hs, o.cs, o.actC, o.dGates, o.dy, o.dh, o.dc, o.dW, o.dU, o.dBias, o.dXT, o.scratch);
+  }
+
+  /** The backward's flags: what it computes, and gemm.ts' choice for its four products. */
+  backwardFlags(hasBias: boolean, returnSequences: boolean, needInputGradient: boolean): number {
+    const { I, H, B, T } = this;
     const G = 4 * H;
     const TB = T * B;
-    const o = this.bytes;
-    const flags = (hasBias ? 1 : 0) | (returnSequences ? 2 : 0) | (needInputGradient ? 4 : 0)
+    return (hasBias ? 1 : 0) | (returnSequences ? 2 : 0) | (needInputGradient ? 4 : 0)
       | (simd(B, H, G) << 3) | (simd(I, G, TB) << 4) | (simd(H, G, TB) << 5) | (simd(TB, I, G) << 6);
-    this.backwardKernel(T, B, I, H, flags, o.W, o.U, o.xT, o.gates, o.hs, o.cs, o.actC, o.dGates, o.dy, o.dh, o.dc, o.dW, o.dU, o.dBias, o.dXT, o.scratch);
   }
 }
 

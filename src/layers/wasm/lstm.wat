@@ -37,7 +37,7 @@
     (param $xT i32) (param $gates i32) (param $hs i32) (param $cs i32) (param $actC i32)
     (local $G i32) (local $t i32) (local $b i32) (local $j i32)
     (local $slot i32) (local $pz i32) (local $pc i32) (local $ph i32) (local $pa i32)
-    (local $hb i32) (local $i f64) (local $f f64) (local $g f64) (local $o f64) (local $c f64) (local $a f64)
+    (local $hb i32)
     (local $i2 v128) (local $f2 v128) (local $g2 v128) (local $o2 v128) (local $c2 v128) (local $a2 v128)
     (local.set $G (i32.shl (local.get $H) (i32.const 2)))
     (local.set $hb (i32.shl (local.get $H) (i32.const 2))) ;; bytes from one gate block to the next
@@ -94,21 +94,22 @@
                 (local.set $ph (i32.add (local.get $ph) (i32.const 8)))
                 (local.set $j (i32.add (local.get $j) (i32.const 2)))
                 (br $pairs)))
+            ;; an odd H: the last unit in lane 0 alone (the other lane computes on zeros, unused)
             (if (i32.lt_u (local.get $j) (local.get $H))
               (then
-                (local.set $i (call $sigmoid (f64.promote_f32 (f32.load (local.get $pz)))))
-                (local.set $f (call $sigmoid (f64.promote_f32 (f32.load (i32.add (local.get $pz) (local.get $hb))))))
-                (local.set $g (call $tanh (f64.promote_f32 (f32.load (i32.add (local.get $pz) (i32.shl (local.get $hb) (i32.const 1)))))))
-                (local.set $o (call $sigmoid (f64.promote_f32 (f32.load (i32.add (local.get $pz) (i32.mul (local.get $hb) (i32.const 3)))))))
-                (f32.store (local.get $pz) (f32.demote_f64 (local.get $i)))
-                (f32.store (i32.add (local.get $pz) (local.get $hb)) (f32.demote_f64 (local.get $f)))
-                (f32.store (i32.add (local.get $pz) (i32.shl (local.get $hb) (i32.const 1))) (f32.demote_f64 (local.get $g)))
-                (f32.store (i32.add (local.get $pz) (i32.mul (local.get $hb) (i32.const 3))) (f32.demote_f64 (local.get $o)))
-                (local.set $c (f64.add (f64.mul (local.get $f) (f64.promote_f32 (f32.load (local.get $pc)))) (f64.mul (local.get $i) (local.get $g))))
-                (local.set $a (call $tanh (local.get $c)))
-                (f32.store (i32.add (local.get $pc) (local.get $slot)) (f32.demote_f64 (local.get $c)))
-                (f32.store (local.get $pa) (f32.demote_f64 (local.get $a)))
-                (f32.store (local.get $ph) (f32.demote_f64 (f64.mul (local.get $o) (local.get $a))))))
+                (local.set $i2 (call $sigmoid2 (call $load1 (local.get $pz))))
+                (local.set $f2 (call $sigmoid2 (call $load1 (i32.add (local.get $pz) (local.get $hb)))))
+                (local.set $g2 (call $tanh2 (call $load1 (i32.add (local.get $pz) (i32.shl (local.get $hb) (i32.const 1))))))
+                (local.set $o2 (call $sigmoid2 (call $load1 (i32.add (local.get $pz) (i32.mul (local.get $hb) (i32.const 3))))))
+                (call $store1 (local.get $pz) (local.get $i2))
+                (call $store1 (i32.add (local.get $pz) (local.get $hb)) (local.get $f2))
+                (call $store1 (i32.add (local.get $pz) (i32.shl (local.get $hb) (i32.const 1))) (local.get $g2))
+                (call $store1 (i32.add (local.get $pz) (i32.mul (local.get $hb) (i32.const 3))) (local.get $o2))
+                (local.set $c2 (f64x2.add (f64x2.mul (local.get $f2) (call $load1 (local.get $pc))) (f64x2.mul (local.get $i2) (local.get $g2))))
+                (local.set $a2 (call $tanh2 (local.get $c2)))
+                (call $store1 (i32.add (local.get $pc) (local.get $slot)) (local.get $c2))
+                (call $store1 (local.get $pa) (local.get $a2))
+                (call $store1 (local.get $ph) (f64x2.mul (local.get $o2) (local.get $a2)))))
             (local.set $b (i32.add (local.get $b) (i32.const 1)))
             (br $bLoop)))
         (local.set $t (i32.add (local.get $t) (i32.const 1)))
@@ -225,25 +226,8 @@
   ;; ---------------------------------------------------------------------------------------
 
   ;; The activations of src/tensor/float32-activations.ts, the same float64 operations in the same
-  ;; order: scalar ($exp, $sigmoid, $tanh) and two lanes at a time ($exp2, $sigmoid2, $tanh2).
+  ;; order, two lanes at a time.
   ;; e^x = 2^n·e^r with n = floor(x·log2(e) + 1/2), r = (x - n·ln2_hi) - n·ln2_lo, e^r by Taylor to r^8.
-  (func $exp (param $x f64) (result f64)
-    (local $n f64) (local $r f64)
-    (local.set $x (f64.max (f64.min (local.get $x) (f64.const 104)) (f64.const -104)))
-    (local.set $n (f64.floor (f64.add (f64.mul (local.get $x) (f64.const 1.4426950408889634)) (f64.const 0.5))))
-    (local.set $r (f64.sub (f64.sub (local.get $x) (f64.mul (local.get $n) (f64.const 6.93147180369123816490e-01)))
-      (f64.mul (local.get $n) (f64.const 1.90821492927058770002e-10))))
-    (f64.mul
-      (f64.add (f64.const 1) (f64.mul (local.get $r) (f64.add (f64.const 1) (f64.mul (local.get $r) (f64.add (f64.const 0.5)
-        (f64.mul (local.get $r) (f64.add (f64.const 0x1.5555555555555p-3)
-        (f64.mul (local.get $r) (f64.add (f64.const 0x1.5555555555555p-5)
-        (f64.mul (local.get $r) (f64.add (f64.const 0x1.1111111111111p-7)
-        (f64.mul (local.get $r) (f64.add (f64.const 0x1.6c16c16c16c17p-10)
-        (f64.mul (local.get $r) (f64.add (f64.const 0x1.a01a01a01a01ap-13)
-        (f64.mul (local.get $r) (f64.const 0x1.a01a01a01a01ap-16)))))))))))))))))
-      ;; 2^n, built from its exponent bits
-      (f64.reinterpret_i64 (i64.shl (i64.add (i64.trunc_f64_s (local.get $n)) (i64.const 1023)) (i64.const 52)))))
-
   (func $exp2 (param $x v128) (result v128)
     (local $n v128) (local $r v128)
     (local.set $x (f64x2.pmax (f64x2.pmin (local.get $x) (f64x2.splat (f64.const 104))) (f64x2.splat (f64.const -104))))
@@ -261,21 +245,10 @@
       (i64x2.shl (i64x2.add (i64x2.extend_low_i32x4_s (i32x4.trunc_sat_f64x2_s_zero (local.get $n))) (i64x2.splat (i64.const 1023))) (i32.const 52))))
 
   ;; σ(x) = 1 / (1 + e^-x)
-  (func $sigmoid (param $x f64) (result f64)
-    (f64.div (f64.const 1) (f64.add (f64.const 1) (call $exp (f64.neg (local.get $x))))))
   (func $sigmoid2 (param $x v128) (result v128)
     (f64x2.div (f64x2.splat (f64.const 1)) (f64x2.add (f64x2.splat (f64.const 1)) (call $exp2 (f64x2.neg (local.get $x))))))
 
   ;; tanh x = x + x³·q(x²) for |x| < 0.4, else sign(x)·(1 - 2 / (e^2|x| + 1))
-  (func $tanh (param $x f64) (result f64)
-    (local $t f64) (local $x2 f64)
-    (local.set $t (f64.abs (local.get $x)))
-    (if (f64.lt (local.get $t) (f64.const 0.4))
-      (then
-        (local.set $x2 (f64.mul (local.get $x) (local.get $x)))
-        (return (f64.add (local.get $x) (f64.mul (f64.mul (local.get $x) (local.get $x2)) (call $tanhSeries (local.get $x2)))))))
-    (local.set $t (f64.sub (f64.const 1) (f64.div (f64.const 2) (f64.add (call $exp (f64.mul (f64.const 2) (local.get $t))) (f64.const 1)))))
-    (select (f64.neg (local.get $t)) (local.get $t) (f64.lt (local.get $x) (f64.const 0))))
   (func $tanh2 (param $x v128) (result v128)
     (local $t v128) (local $x2 v128) (local $small v128)
     (local.set $t (f64x2.abs (local.get $x)))
@@ -287,13 +260,6 @@
     (local.set $t (v128.or (local.get $t) (v128.and (local.get $x) (v128.const i64x2 0x8000000000000000 0x8000000000000000))))
     (v128.bitselect (local.get $small) (local.get $t) (f64x2.lt (f64x2.abs (local.get $x)) (f64x2.splat (f64.const 0.4)))))
   ;; q(x²) = T3 + T5 x² + … + T15 x^12, tanh's Taylor coefficients
-  (func $tanhSeries (param $x2 f64) (result f64)
-    (f64.add (f64.const -0x1.5555555555555p-2) (f64.mul (local.get $x2) (f64.add (f64.const 0x1.1111111111111p-3)
-    (f64.mul (local.get $x2) (f64.add (f64.const -0x1.ba1ba1ba1ba1cp-5)
-    (f64.mul (local.get $x2) (f64.add (f64.const 0x1.664f4882c10fap-6)
-    (f64.mul (local.get $x2) (f64.add (f64.const -0x1.226e355e6c23dp-7)
-    (f64.mul (local.get $x2) (f64.add (f64.const 0x1.d6d3d0e157de0p-9)
-    (f64.mul (local.get $x2) (f64.const -0x1.7da36452b75e3p-10))))))))))))))
   (func $tanhSeries2 (param $x2 v128) (result v128)
     (f64x2.add (f64x2.splat (f64.const -0x1.5555555555555p-2)) (f64x2.mul (local.get $x2) (f64x2.add (f64x2.splat (f64.const 0x1.1111111111111p-3))
     (f64x2.mul (local.get $x2) (f64x2.add (f64x2.splat (f64.const -0x1.ba1ba1ba1ba1cp-5))
@@ -307,29 +273,34 @@
     (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $p))))
   (func $store2 (param $p i32) (param $v v128)
     (v128.store64_lane 0 (local.get $p) (f32x4.demote_f64x2_zero (local.get $v))))
+  ;; The same for one float32 value, in lane 0.
+  (func $load1 (param $p i32) (result v128)
+    (f64x2.promote_low_f32x4 (v128.load32_zero (local.get $p))))
+  (func $store1 (param $p i32) (param $v v128)
+    (v128.store32_lane 0 (local.get $p) (f32x4.demote_f64x2_zero (local.get $v))))
 
-  ;; Applies $sigmoid2 / $sigmoid (kind 0) or $tanh2 / $tanh (kind 1) to n float64s at byte
-  ;; offset p in place, pairs first: for test/lstm-wasm.test.ts, which compares both forms with
-  ;; float32-activations.ts.
+  ;; Applies $sigmoid2 (kind 0) or $tanh2 (kind 1) to n float64s at byte offset p in place, pairs
+  ;; first and an odd last one in lane 0 alone, as the forward does: for test/lstm-wasm.test.ts,
+  ;; which compares them with float32-activations.ts.
   (func (export "activate") (param $kind i32) (param $p i32) (param $n i32)
-    (local $end i32)
+    (local $end i32) (local $v v128)
     (local.set $end (i32.add (local.get $p) (i32.shl (local.get $n) (i32.const 3))))
-    (block $pairsDone
-      (loop $pairs
-        (br_if $pairsDone (i32.gt_u (i32.add (local.get $p) (i32.const 16)) (local.get $end)))
-        (v128.store (local.get $p) (if (result v128) (local.get $kind)
-          (then (call $tanh2 (v128.load (local.get $p))))
-          (else (call $sigmoid2 (v128.load (local.get $p))))))
+    (block $done
+      (loop $each
+        (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $v (if (result v128) (i32.lt_u (i32.add (local.get $p) (i32.const 8)) (local.get $end))
+          (then (v128.load (local.get $p)))
+          (else (v128.load64_zero (local.get $p)))))
+        (local.set $v (if (result v128) (local.get $kind) (then (call $tanh2 (local.get $v))) (else (call $sigmoid2 (local.get $v)))))
+        (f64.store (local.get $p) (f64x2.extract_lane 0 (local.get $v)))
+        (if (i32.lt_u (i32.add (local.get $p) (i32.const 8)) (local.get $end))
+          (then (f64.store offset=8 (local.get $p) (f64x2.extract_lane 1 (local.get $v)))))
         (local.set $p (i32.add (local.get $p) (i32.const 16)))
-        (br $pairs)))
-    (if (i32.lt_u (local.get $p) (local.get $end))
-      (then (f64.store (local.get $p) (if (result f64) (local.get $kind)
-        (then (call $tanh (f64.load (local.get $p))))
-        (else (call $sigmoid (f64.load (local.get $p)))))))))
+        (br $each))))
 
   ;; C += A·B (transB 0; B stored k×n) or A·Bᵀ (transB 1; B stored n×k), A m×k with row stride lda:
   ;; gemm.wat's float32 row kernels when f32 ≠ 0, else the float64 ones below.
-  (func $product (param $f32 i32) (param $transB i32)
+  (func $product (export "product") (param $f32 i32) (param $transB i32)
     (param $m i32) (param $n i32) (param $k i32) (param $a i32) (param $lda i32) (param $b i32) (param $ldb i32) (param $c i32) (param $ldc i32)
     (if (local.get $f32)
       (then
@@ -439,7 +410,7 @@
         (br $iLoop))))
 
   ;; m[r, j] += v[j] for rows × n (float32 additions, as a Float32Array's +=).
-  (func $addRowVector (param $m i32) (param $v i32) (param $rows i32) (param $n i32)
+  (func $addRowVector (export "addRowVector") (param $m i32) (param $v i32) (param $rows i32) (param $n i32)
     (local $r i32) (local $j i32) (local $p i32)
     (local.set $p (local.get $m))
     (local.set $r (i32.const 0))
@@ -458,7 +429,7 @@
         (br $rLoop))))
 
   ;; out[j] += m[r, j] for every row r in order (lstm.ts' columnSums, out zeroed first by the caller).
-  (func $addRows (param $m i32) (param $out i32) (param $rows i32) (param $n i32)
+  (func $addRows (export "addRows") (param $m i32) (param $out i32) (param $rows i32) (param $n i32)
     (local $r i32) (local $j i32) (local $p i32) (local $q i32)
     (local.set $p (local.get $m))
     (local.set $r (i32.const 0))
@@ -479,7 +450,7 @@
         (br $rLoop))))
 
   ;; to[c, r] = from[r, c] for a rows × cols float32 matrix.
-  (func $transpose (param $rows i32) (param $cols i32) (param $from i32) (param $to i32)
+  (func $transpose (export "transpose") (param $rows i32) (param $cols i32) (param $from i32) (param $to i32)
     (local $r i32) (local $c i32)
     (local.set $r (i32.const 0))
     (block $rDone
