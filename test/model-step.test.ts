@@ -164,7 +164,7 @@ describe('the whole-step kernel against the layers, one training step at a time'
     expect(fused).toEqual(attempt(false));
   });
 
-  it('is not used where it does not apply: float64, hardSigmoid gates, returnSequences, three layers, an MSE loss, sparse targets', () => {
+  it('is not used where it does not apply: float64, hardSigmoid gates, returnSequences, three layers, an MSE loss, a subclassed layer, sparse targets', () => {
     const x = tensor(new Float32Array(2 * 3 * 2).fill(0.5), [2, 3, 2]);
     const y = tensor([[1, 0], [0, 1]]);
     const cases: [string, () => Sequential][] = [
@@ -179,6 +179,11 @@ describe('the whole-step kernel against the layers, one training step at a time'
       m.trainOnBatch(x, y);
       expect(usedStep(m), what).toBe(false);
     }
+    class LoggingDense extends Dense {}
+    const subclassed = new Sequential([new LSTM({ units: 3, inputShape: [3, 2] }), new LoggingDense({ units: 2, activation: 'softmax' })]);
+    subclassed.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
+    subclassed.trainOnBatch(x, y);
+    expect(usedStep(subclassed), 'a subclass of Dense').toBe(false);
     const sparse = new Sequential([new LSTM({ units: 3, inputShape: [3, 2] }), new Dense({ units: 2, activation: 'softmax' })]);
     sparse.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
     sparse.trainOnBatch(x, tensor([[0], [1]]));

@@ -134,6 +134,8 @@ export class FusedStep {
       && previous.lstm[stepKernel](B, T, previous.room) === previous.kernel) return previous; // the last step's, still valid
     if (!enabled || layers.length !== 2) return undefined;
     const [lstm, dense] = layers;
+    // Exactly these classes: a subclass may override what the kernel would skip.
+    if (Object.getPrototypeOf(lstm) !== LSTM.prototype || Object.getPrototypeOf(dense) !== Dense.prototype) return undefined;
     if (!(lstm instanceof LSTM) || !(dense instanceof Dense) || lstm.dtype !== 'float32' || dense.dtype !== 'float32') return undefined;
     const softmax = fused === softmaxCategoricalCrossentropy && dense.activation === 'softmax';
     if (!softmax && !(fused === sigmoidBinaryCrossentropy && dense.activation === 'sigmoid')) return undefined;
