@@ -444,9 +444,10 @@ export class LSTM extends Layer {
    * default cell, no masking, a shape the kernel takes) and it returns h_T only; else undefined.
    */
   [stepKernel](B: number, T: number, extra: number): LSTMKernel | undefined {
-    if (!this.built || this.returnSequences || !this.fusedCell() || !fusedLSTMShape(this.inputDim, this.units, B, T)) return undefined;
+    // The cache already in a kernel with the room (a kernel exists only for a fused cell and shape): the usual case, checked first.
     const kept = this.cache;
-    if (kept !== undefined && kept.B === B && kept.T === T && kept.kernel !== undefined && kept.kernel.extra >= extra) return kept.kernel;
+    if (kept !== undefined && kept.B === B && kept.T === T && kept.kernel !== undefined && kept.kernel.extra >= extra && !this.returnSequences && fusedLSTMKernelEnabled()) return kept.kernel;
+    if (!this.built || this.returnSequences || !this.fusedCell() || !fusedLSTMShape(this.inputDim, this.units, B, T)) return undefined;
     this.kernelExtra = Math.max(this.kernelExtra, extra);
     this.cache = undefined; // made again below, with the room
     this.hasBackward = false;
