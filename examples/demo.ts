@@ -70,7 +70,7 @@ for (const { seq, x } of pairs) {
     console.log(`  X=${seq[t]} y=${seq[t + 1]} yhat=${yhat}${ok ? '' : '   <- wrong'}`);
   });
 }
-console.log(`\n${correct} of 8 next values right (seed ${seed}, ${epochs} epochs, ${(2 * 4 * epochs).toLocaleString('en')} updates in ${seconds.toFixed(1)} s).`);
+console.log(`\n${correct} of 8 next values right (seed ${seed}, ${epochs} epochs, ${(2 * 4 * epochs).toLocaleString('en')} updates in ${seconds < 1 ? `${Math.round(seconds * 1000)} ms` : `${seconds.toFixed(1)} s`}).`);
 console.log(correct === 8
   ? 'Both conflicting transitions (2->3 and 2->4) are right: the LSTM remembered the first value for three steps.'
   : 'Not all 8: this happens on about half of all seeds in this setting (see the comment at the top); try another --seed.');
