@@ -324,7 +324,7 @@ export class LSTM extends Layer {
     const [B, T, I] = x.shape as [number, number, number];
     const H = this.units;
     const cache = this.cacheFor(B, T);
-    const { xT, hs, cs } = cache;
+    const { xT, hs } = cache;
 
     // xT = x transposed to time-major: xT[t, b, :] = x[b, t, :]
     transposeBT(x.data, xT, B, T, I);
@@ -335,25 +335,14 @@ export class LSTM extends Layer {
     else cache.maskedRows = 0;
     const mask = cache.maskedRows > 0 ? cache.mask : undefined;
 
-    // Slot 0 of hs / cs: the initial state (the carried one when stateful, else zeros).
-    if (this.stateH !== undefined && this.stateC !== undefined) {
-      hs.set(this.stateH.data, 0);
-      cs.set(this.stateC.data, 0);
-    } else {
-      hs.fill(0, 0, B * H);
-      cs.fill(0, 0, B * H);
-    }
+    this.loadInitialState(cache);
     if (cache.kernel !== undefined && mask === undefined) {
       this.forwardFused(cache.kernel);
     } else {
       this.forwardSteps(cache, I, mask);
     }
 
-    // Stateful: each sample's (h_T, c_T) starts its next batch (on every forward, as Keras' predict).
-    if (this.stateH !== undefined && this.stateC !== undefined) {
-      this.stateH.data.set(hs.subarray(T * B * H, (T + 1) * B * H));
-      this.stateC.data.set(cs.subarray(T * B * H, (T + 1) * B * H));
-    }
+    this.keepFinalState(cache);
     this.hasBackward = false;
 
     // The output, batch-major again: every h_t as [B, T, H], or h_T as [B, H] (a view of slot T of hs).
@@ -428,10 +417,34 @@ export class LSTM extends Layer {
 
   /** forwardSteps in one call of the fused kernel, whose memory holds the cache: the weights copied in first. */
   private forwardFused(kernel: LSTMKernel): void {
+    this.weightsIntoKernel(kernel);
+    kernel.forward(this.bias !== undefined);
+  }
+
+  /** W, U and b into the fused kernel's memory, as they are now. */
+  private weightsIntoKernel(kernel: LSTMKernel): void {
     kernel.views.W.set(this.kernel.data);
     kernel.views.U.set(this.recurrentKernel.data);
     if (this.bias !== undefined) kernel.views.bias.set(this.bias.data);
-    kernel.forward(this.bias !== undefined);
+  }
+
+  /** Stateful: each sample's (h_T, c_T), slot T of hs / cs, starts its next batch (after every forward, as Keras' predict). */
+  private keepFinalState({ B, T, hs, cs }: Cache): void {
+    if (this.stateH === undefined || this.stateC === undefined) return;
+    const H = this.units;
+    this.stateH.data.set(hs.subarray(T * B * H, (T + 1) * B * H));
+    this.stateC.data.set(cs.subarray(T * B * H, (T + 1) * B * H));
+  }
+
+  /** Slot 0 of hs / cs: the initial state (the carried one when stateful, else zeros). */
+  private loadInitialState({ B, hs, cs }: Cache): void {
+    if (this.stateH !== undefined && this.stateC !== undefined) {
+      hs.set(this.stateH.data, 0);
+      cs.set(this.stateC.data, 0);
+    } else {
+      hs.fill(0, 0, B * this.units);
+      cs.fill(0, 0, B * this.units);
+    }
   }
 
   // ---------------------------------------------------------------------------------------
@@ -460,21 +473,11 @@ export class LSTM extends Layer {
    */
   [beforeStep](x: TypedArray, xOffset: number): void {
     const cache = this.cache!;
-    const { B, T, xT, hs, cs } = cache;
-    const H = this.units;
+    const { B, T, xT } = cache;
     transposeBT(x, xT, B, T, this.inputDim, xOffset);
     cache.maskedRows = 0;
-    if (this.stateH !== undefined && this.stateC !== undefined) {
-      hs.set(this.stateH.data, 0);
-      cs.set(this.stateC.data, 0);
-    } else {
-      hs.fill(0, 0, B * H);
-      cs.fill(0, 0, B * H);
-    }
-    const { views } = cache.kernel!;
-    views.W.set(this.kernel.data);
-    views.U.set(this.recurrentKernel.data);
-    if (this.bias !== undefined) views.bias.set(this.bias.data);
+    this.loadInitialState(cache);
+    this.weightsIntoKernel(cache.kernel!);
   }
 
   /**
@@ -482,12 +485,8 @@ export class LSTM extends Layer {
    * (when the backward ran) the weight gradients. Returns the forward's output, h_T.
    */
   [afterStep](backwardRan: boolean): Tensor {
-    const { B, T, hs, cs, kernel, output } = this.cache!;
-    const H = this.units;
-    if (this.stateH !== undefined && this.stateC !== undefined) {
-      this.stateH.data.set(hs.subarray(T * B * H, (T + 1) * B * H));
-      this.stateC.data.set(cs.subarray(T * B * H, (T + 1) * B * H));
-    }
+    const { kernel, output } = this.cache!;
+    this.keepFinalState(this.cache!);
     this.hasBackward = backwardRan;
     if (backwardRan) {
       const { views } = kernel!;
