@@ -79,7 +79,7 @@ function withoutLocalNames(bytes) {
 export const KERNELS = [
   { wat: 'src/optim/wasm/adam.wat', ts: 'src/optim/wasm/adam-binary.ts', name: 'ADAM_WASM_BASE64', what: "Adam's float32 update, SIMD" },
   { wat: 'src/tensor/wasm/gemm.wat', ts: 'src/tensor/wasm/gemm-binary.ts', name: 'GEMM_WASM_BASE64', what: 'a packed float32 matrix-product block, SIMD' },
-  { wat: 'src/layers/wasm/lstm.wat', ts: 'src/layers/wasm/lstm-binary.ts', name: 'LSTM_WASM_BASE64', what: "the LSTM layer's forward and backward for small float32 batches" },
+  { wat: 'src/layers/wasm/lstm.wat', ts: 'src/layers/wasm/lstm-binary.ts', name: 'LSTM_WASM_BASE64', what: "the LSTM layer's forward and backward for small float32 batches, and the cell pass of a step for larger ones" },
   { wat: 'src/model/wasm/step.wat', ts: 'src/model/wasm/step-binary.ts', name: 'STEP_WASM_BASE64', what: "a whole training step of Sequential([LSTM, Dense]) on small float32 batches" },
 ];
 

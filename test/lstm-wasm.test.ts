@@ -2,8 +2,10 @@
  * The LSTM's fused WebAssembly kernel (src/layers/wasm/lstm.wat) against lstm.ts' own loops: the
  * same bits for the output, the carried state, every gradient, dL/dx and dL/d(h0, c0), over
  * random shapes on both sides of every product's float32 / float64 threshold; whole trainings
- * that end on the same weights; its sigmoid and tanh against float32-activations.ts. Where the kernel does not apply
- * (masking, other activations, float64, shapes gemm.ts would pack) the layer keeps its loops.
+ * that end on the same weights; its sigmoid and tanh against float32-activations.ts. Both modes:
+ * whole (small batches) and cells (shapes gemm.ts packs: only each step's cell pass in the
+ * kernel). Where the kernel does not apply (masking, other activations, float64) the layer keeps
+ * its loops.
  */
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -27,6 +29,11 @@ function randomData(n: number, seed: number, scale = 1): Float32Array {
 
 /** Whether the layer's last forward ran in the fused kernel (its cache lives in the kernel's memory). */
 const usedKernel = (layer: LSTM): boolean => (layer as unknown as { cache?: { kernel?: unknown } }).cache?.kernel !== undefined;
+/** The mode of the kernel the layer's last forward ran in: 'whole', 'cells', or 'none'. */
+const kernelMode = (layer: LSTM): string => {
+  const kernel = (layer as unknown as { cache?: { kernel?: { whole: boolean } } }).cache?.kernel;
+  return kernel === undefined ? 'none' : kernel.whole ? 'whole' : 'cells';
+};
 
 /** A float32 LSTM built for [B, null, I] (with these weights). */
 function makeLayer(options: LSTMOptions, I: number, B: number, weights: Tensor[] | undefined): LSTM {
@@ -37,48 +44,54 @@ function makeLayer(options: LSTMOptions, I: number, B: number, weights: Tensor[]
 }
 
 describe('fused LSTM kernel against lstm.ts loops', () => {
-  it('gives the same bits: output, state, gradients, dx, dh0 / dc0 (random shapes, options, two batches)', () => {
-    fc.assert(
-      fc.property(
-        fc.record({
-          I: fc.integer({ min: 1, max: 12 }),
-          H: fc.integer({ min: 1, max: 24 }),
-          B: fc.integer({ min: 1, max: 3 }),
-          T: fc.integer({ min: 1, max: 7 }),
-          returnSequences: fc.boolean(),
-          stateful: fc.boolean(),
-          useBias: fc.boolean(),
-          sparse: fc.boolean(), // one-hot-like inputs: the row kernels skip zero coefficients
-          seed: fc.integer({ min: 1, max: 1_000_000 }),
-        }),
-        ({ I, H, B, T, returnSequences, stateful, useBias, sparse, seed }) => {
-          fc.pre(fusedLSTMShape(I, H, B, T));
-          setSeed(seed);
-          const options: LSTMOptions = { units: H, returnSequences, stateful, useBias };
-          const reference = makeLayer(options, I, B, undefined);
-          const fused = makeLayer(options, I, B, reference.getWeights());
-          for (let batch = 0; batch < 2; batch++) {
-            const xData = randomData(B * T * I, seed + batch, 2);
-            if (sparse) for (let k = 0; k < xData.length; k++) if (k % 3 !== 0) xData[k] = 0;
-            const x = tensor(xData, [B, T, I]);
-            const yShape = returnSequences ? [B, T, H] : [B, H];
-            const dy = tensor(randomData(yShape.reduce((a, b) => a * b, 1), seed + 7 + batch), yShape);
-            setFusedLSTMKernel(false); // read when a layer sizes its cache, at its first forward
-            const yRef = reference.forward(x);
-            setFusedLSTMKernel(true);
-            const yFused = fused.forward(x);
-            expect(usedKernel(fused)).toBe(true);
-            expect(usedKernel(reference)).toBe(false);
-            expect(bits(yFused)).toEqual(bits(yRef));
-            expect(fused.getStates().map(bits)).toEqual(reference.getStates().map(bits));
-            expect(bits(fused.backward(dy))).toEqual(bits(reference.backward(dy)));
-            expect(fused.getGradients().map(bits)).toEqual(reference.getGradients().map(bits));
-            expect(fused.getInitialStateGradients().map(bits)).toEqual(reference.getInitialStateGradients().map(bits));
-          }
-        },
-      ),
-      { numRuns: 150, seed: 4242 },
-    );
+  /** The fused layer and lstm.ts' loops on two batches of one shape: every output and gradient, bit for bit. */
+  const sameBits = (shape: { I: number; H: number; B: number; T: number; returnSequences: boolean; stateful: boolean; useBias: boolean; sparse: boolean; seed: number }, mode: string): void => {
+    const { I, H, B, T, returnSequences, stateful, useBias, sparse, seed } = shape;
+    setSeed(seed);
+    const options: LSTMOptions = { units: H, returnSequences, stateful, useBias };
+    const reference = makeLayer(options, I, B, undefined);
+    const fused = makeLayer(options, I, B, reference.getWeights());
+    for (let batch = 0; batch < 2; batch++) {
+      const xData = randomData(B * T * I, seed + batch, 2);
+      if (sparse) for (let k = 0; k < xData.length; k++) if (k % 3 !== 0) xData[k] = 0;
+      const x = tensor(xData, [B, T, I]);
+      const yShape = returnSequences ? [B, T, H] : [B, H];
+      const dy = tensor(randomData(yShape.reduce((a, b) => a * b, 1), seed + 7 + batch), yShape);
+      setFusedLSTMKernel(false); // read when a layer sizes its cache, at its first forward
+      const yRef = reference.forward(x);
+      setFusedLSTMKernel(true);
+      const yFused = fused.forward(x);
+      expect(kernelMode(fused)).toBe(mode);
+      expect(kernelMode(reference)).toBe('none');
+      expect(bits(yFused)).toEqual(bits(yRef));
+      expect(fused.getStates().map(bits)).toEqual(reference.getStates().map(bits));
+      expect(bits(fused.backward(dy))).toEqual(bits(reference.backward(dy)));
+      expect(fused.getGradients().map(bits)).toEqual(reference.getGradients().map(bits));
+      expect(fused.getInitialStateGradients().map(bits)).toEqual(reference.getInitialStateGradients().map(bits));
+    }
+  };
+  const options = {
+    returnSequences: fc.boolean(),
+    stateful: fc.boolean(),
+    useBias: fc.boolean(),
+    sparse: fc.boolean(), // one-hot-like inputs: the row kernels skip zero coefficients
+    seed: fc.integer({ min: 1, max: 1_000_000 }),
+  };
+
+  it('whole mode gives the same bits: output, state, gradients, dx, dh0 / dc0 (random small shapes, options, two batches)', () => {
+    const shapes = fc.record({ I: fc.integer({ min: 1, max: 12 }), H: fc.integer({ min: 1, max: 24 }), B: fc.integer({ min: 1, max: 3 }), T: fc.integer({ min: 1, max: 7 }), ...options });
+    fc.assert(fc.property(shapes, (shape) => {
+      fc.pre(fusedLSTMShape(shape.I, shape.H, shape.B, shape.T));
+      sameBits(shape, 'whole');
+    }), { numRuns: 150, seed: 4242 });
+  });
+
+  it('cells mode gives the same bits (random shapes gemm.ts packs, odd unit counts for the SIMD tails, options, two batches)', () => {
+    const shapes = fc.record({ I: fc.integer({ min: 1, max: 24 }), H: fc.integer({ min: 16, max: 41 }), B: fc.integer({ min: 4, max: 9 }), T: fc.integer({ min: 1, max: 5 }), ...options });
+    fc.assert(fc.property(shapes, (shape) => {
+      fc.pre(!fusedLSTMShape(shape.I, shape.H, shape.B, shape.T));
+      sameBits(shape, 'cells');
+    }), { numRuns: 40, seed: 4343 });
   });
 
   it('trains a model to the same weights, bit for bit (T3-sized, Adam, 300 updates on fresh samples)', () => {
@@ -123,8 +136,8 @@ describe('fused LSTM kernel against lstm.ts loops', () => {
   });
   it('fit with a smaller last batch (the kernel memory reused across shapes, or a shape it does not take in between) trains to the same weights', () => {
     for (const units of [4, 16]) {
-      // units 4: batches of 5 and of 1 both run in the kernel (one memory); units 16: batches of 5
-      // are packed (the loops), batches of 1 the kernel
+      // units 4: batches of 5 and of 1 both run in the whole mode (one memory); units 16: batches
+      // of 5 are packed (the cells mode), batches of 1 the whole mode
       const train = (fused: boolean): number[][] => {
         setFusedLSTMKernel(fused);
         setSeed(12);
@@ -139,16 +152,34 @@ describe('fused LSTM kernel against lstm.ts loops', () => {
       expect(train(true), `units ${units}`).toEqual(train(false));
     }
   });
+
+  it('a stacked model on shapes gemm.ts packs (both layers in the cells mode, dx passed down) trains to the same weights', () => {
+    const train = (fused: boolean): number[][] => {
+      setFusedLSTMKernel(fused);
+      setSeed(21);
+      const model = new Sequential([
+        new LSTM({ units: 33, inputShape: [6, 8], returnSequences: true }),
+        new LSTM({ units: 20 }),
+        new Dense({ units: 4, activation: 'softmax' }),
+      ]);
+      model.compile({ optimizer: new Adam({ learningRate: 0.01 }), loss: 'categoricalCrossentropy' });
+      const y = tensor(Float32Array.from({ length: 12 * 4 }, (_, i) => (i % 4 === Math.floor(i / 4) % 4 ? 1 : 0)), [12, 4]);
+      for (let step = 0; step < 8; step++) model.trainOnBatch(tensor(randomData(12 * 6 * 8, 50 + step), [12, 6, 8]), y);
+      expect(model.layers.slice(0, 2).map((l) => kernelMode(l as LSTM))).toEqual(fused ? ['cells', 'cells'] : ['none', 'none']);
+      return model.getWeights().map(bits);
+    };
+    expect(train(true)).toEqual(train(false));
+  });
 });
 
 describe('where the fused kernel does not apply', () => {
-  it('keeps lstm.ts loops for masking, other activations, float64 and packed shapes', () => {
+  it('keeps lstm.ts loops for masking, other activations and float64', () => {
     const cases: [string, LSTMOptions, [number, number, number]][] = [
       ['maskValue', { units: 4, maskValue: 0 }, [1, 3, 2]],
       ['hardSigmoid gates', { units: 4, recurrentActivation: 'hardSigmoid' }, [1, 3, 2]],
       ['relu cell', { units: 4, activation: 'relu' }, [1, 3, 2]],
       ['float64', { units: 4, dtype: 'float64' }, [1, 3, 2]],
-      ['a batch gemm.ts packs', { units: 32 }, [16, 10, 8]],
+      ['float64, a batch gemm.ts packs', { units: 32, dtype: 'float64' }, [16, 10, 8]],
     ];
     for (const [what, options, [B, T, I]] of cases) {
       const layer = new LSTM(options);

@@ -94,8 +94,9 @@ interface Cache {
   maskedRows: number; //                            how many of the T·B steps are masked in the last forward
   unmasked: { x: TypedArray; hPrev: TypedArray; dz: TypedArray } | undefined; // (≤T·B, I | H | 4H) rows of unmasked steps, for dW, dU, db (made when first needed)
   outputMask: Uint8Array | undefined; // (B, T)   the mask passed on with returnSequences (made when first needed)
-  // Small float32 batches: the fused WebAssembly kernel (wasm/lstm.wat) whose memory holds the
-  // buffers above, and which runs the loops below in one call each way, bit for bit.
+  // float32 layers with the default cell: the fused WebAssembly kernel (wasm/lstm.wat) whose
+  // memory holds the buffers above. For small batches (kernel.whole) it runs the loops below in
+  // one call each way; for larger ones, each step's cell pass. Bit for bit either way.
   kernel: LSTMKernel | undefined;
 }
 
@@ -336,7 +337,7 @@ export class LSTM extends Layer {
     const mask = cache.maskedRows > 0 ? cache.mask : undefined;
 
     this.loadInitialState(cache);
-    if (cache.kernel !== undefined && mask === undefined) {
+    if (cache.kernel?.whole === true && mask === undefined) {
       this.forwardFused(cache.kernel);
     } else {
       this.forwardSteps(cache, I, mask);
@@ -358,6 +359,8 @@ export class LSTM extends Layer {
     const { B, T, xT, gates, hs, cs, actC } = cache;
     const H = this.units;
     const G = 4 * H;
+    // Larger float32 batches with the default cell: each step's cell pass in the kernel (same bits)
+    const cells = mask === undefined ? cache.kernel : undefined;
     const W = this.kernel.data; //          [I, 4H]
     const U = this.recurrentKernel.data; // [H, 4H]
     // float32 layers: σ and tanh to float32 precision by polynomial (float32-activations.ts), as the fused kernel computes them
@@ -387,6 +390,10 @@ export class LSTM extends Layer {
       gemm(B, G, H, hPrev, recurrent, zStep, true);
 
       // One fused pass over the step: gate activations, cell update, output.
+      if (cells !== undefined) {
+        cells.cellForward(t); // the loop below, in WebAssembly SIMD lanes
+        continue;
+      }
       for (let b = 0; b < B; b++) {
         const z = zt + b * G; // sample b's row of gates [i|f|c|o]
         const s = b * H; //      sample b's row in a (B, H) slot
@@ -457,9 +464,9 @@ export class LSTM extends Layer {
    * default cell, no masking, a shape the kernel takes) and it returns h_T only; else undefined.
    */
   [stepKernel](B: number, T: number, extra: number): LSTMKernel | undefined {
-    // The cache already in a kernel with the room (a kernel exists only for a fused cell and shape): the usual case, checked first.
+    // The cache already in a whole-mode kernel with the room (one exists only for a fused cell and shape): the usual case, checked first.
     const kept = this.cache;
-    if (kept !== undefined && kept.B === B && kept.T === T && kept.kernel !== undefined && kept.kernel.extra >= extra && !this.returnSequences && fusedLSTMKernelEnabled()) return kept.kernel;
+    if (kept !== undefined && kept.B === B && kept.T === T && kept.kernel?.whole === true && kept.kernel.extra >= extra && !this.returnSequences && fusedLSTMKernelEnabled()) return kept.kernel;
     if (!this.built || this.returnSequences || !this.fusedCell() || !fusedLSTMShape(this.inputDim, this.units, B, T)) return undefined;
     this.kernelExtra = Math.max(this.kernelExtra, extra);
     this.cache = undefined; // made again below, with the room
@@ -543,7 +550,10 @@ export class LSTM extends Layer {
     else dhNext.set(dy);
     dcNext.fill(0);
     // Small float32 batches: everything below in one call of the fused kernel, bit for bit.
-    if (cache.kernel !== undefined && mask === undefined) return this.backwardFused(cache.kernel, dy, needInputGradient);
+    if (cache.kernel?.whole === true && mask === undefined) return this.backwardFused(cache.kernel, dy, needInputGradient);
+    // Larger ones with the default cell: each step's cell pass in the kernel (dy in its memory)
+    const cells = mask === undefined ? cache.kernel : undefined;
+    if (cells !== undefined && seq) cells.views.dy.set(dy);
 
     const dzStep: MatrixRef = { data: dGates, offset: 0, ld: G }; //            step t of dGates, [B, 4H]
     const recurrentT: MatrixRef = { data: this.recurrentKernel.data, offset: 0, ld: G, transpose: true }; // Uᵀ [4H, H]
@@ -553,7 +563,8 @@ export class LSTM extends Layer {
       const prev = t * B * H; // slot t of hs / cs (c_{t-1}); also step t of actC
       const zt = t * B * G; //   step t of gates / dGates
 
-      for (let b = 0; b < B; b++) {
+      if (cells !== undefined) cells.cellBackward(t, seq); // the loop below, in WebAssembly
+      else for (let b = 0; b < B; b++) {
         const z = zt + b * G;
         const s = b * H;
         if (mask !== undefined && mask[t * B + b] === 1) {
@@ -775,9 +786,9 @@ export class LSTM extends Layer {
     const G = 4 * H;
     const I = this.inputDim;
     const d = this.dtype;
-    // The fused kernel runs lstm.ts' default cell (sigmoid gates, tanh) on small float32 batches
-    // without masking; its memory then holds the buffers.
-    const kernel = this.fusedCell() && fusedLSTMShape(I, H, B, T) ? LSTMKernel.create(I, H, B, T, this.lastKernel, this.kernelExtra) ?? undefined : undefined;
+    // The fused kernel runs lstm.ts' default cell (sigmoid gates, tanh) on float32 layers without
+    // maskValue, whole on small batches, the cell passes on larger ones; its memory then holds the buffers.
+    const kernel = this.fusedCell() ? LSTMKernel.create(I, H, B, T, fusedLSTMShape(I, H, B, T), this.lastKernel, this.kernelExtra) ?? undefined : undefined;
     if (kernel !== undefined) this.lastKernel = kernel;
     const buffer = (name: 'xT' | 'gates' | 'hs' | 'cs' | 'actC' | 'dGates' | 'dXT' | 'dh' | 'dc', length: number): TypedArray =>
       kernel !== undefined ? kernel.views[name] : allocate(d, length);

@@ -1,13 +1,18 @@
 // Shapes: B = batch, T = time steps, I = input features, H = units (G = 4H).
 /**
- * The LSTM layer's fused forward and backward (lstm.wat) for small float32 batches: the whole
- * time loop of lstm.ts in one WebAssembly call each way, with the same operations in the same
- * order, so the same bits. lstm.ts decides when to use it (`fusedLSTMShape`) and keeps its own
- * loops as the reference; test/lstm-wasm.test.ts compares the two bit for bit.
+ * The LSTM layer's fused forward and backward (lstm.wat) for float32 layers with the default
+ * cell, with the same operations in the same order as lstm.ts, so the same bits. lstm.ts decides
+ * when to use it and keeps its own loops as the reference; test/lstm-wasm.test.ts compares the
+ * two bit for bit. Two modes, by shape:
+ * - whole (`fusedLSTMShape`: small batches, every product unpacked): the whole time loop,
+ *   products included, in one WebAssembly call each way;
+ * - cells (larger shapes, whose products gemm.ts runs packed): lstm.ts makes the products with
+ *   gemm on the kernel's views, and the kernel runs each step's cell pass (cellForward,
+ *   cellBackward), the elementwise part of the step, in SIMD lanes.
  *
- * One kernel per layer, with a memory of its own holding the weights, the layer's cache and
- * the gradients, as Float32Array views that lstm.ts uses as its cache. The memory never grows
- * (a larger shape gets a new kernel), so the views stay valid.
+ * One kernel per layer, with a memory of its own holding the layer's cache (and in the whole
+ * mode the weights and the gradients), as Float32Array views that lstm.ts uses as its cache.
+ * The memory never grows (a larger shape gets a new kernel), so the views stay valid.
  */
 import { compileKernel } from '../../common/wasm.js';
 import { ROWS_WASM_MIN_WORK, usePacked } from '../../tensor/gemm.js';
@@ -26,15 +31,24 @@ type BackwardKernel = (
   dGates: number, dy: number, dh: number, dc: number,
   dW: number, dU: number, dBias: number, dXT: number, scratch: number,
 ) => void;
+type CellForwardKernel = (B: number, H: number, gates: number, cPrev: number, actC: number, hNext: number) => void;
+type CellBackwardKernel = (
+  B: number, H: number, T: number, t: number, returnSequences: number,
+  gates: number, dGates: number, actC: number, cPrev: number, dh: number, dc: number, dy: number,
+) => void;
 
-/** The regions of a kernel's memory, in lstm.ts' names; sizes in floats for (I, H, B, T). */
-const regionSizes = (I: number, H: number, B: number, T: number, extra: number) => {
+/**
+ * The regions of a kernel's memory, in lstm.ts' names; sizes in floats for (I, H, B, T). The
+ * cells mode keeps no weights, gradients or scratch (lstm.ts' products read and write its own).
+ */
+const regionSizes = (I: number, H: number, B: number, T: number, whole: boolean, extra: number) => {
   const G = 4 * H;
   const TB = T * B;
+  const inWhole = (n: number): number => (whole ? n : 0);
   return {
-    W: I * G, U: H * G, bias: G, dW: I * G, dU: H * G, dBias: G,
+    W: inWhole(I * G), U: inWhole(H * G), bias: inWhole(G), dW: inWhole(I * G), dU: inWhole(H * G), dBias: inWhole(G),
     xT: TB * I, gates: TB * G, hs: (T + 1) * B * H, cs: (T + 1) * B * H, actC: TB * H, dGates: TB * G,
-    dXT: TB * I, dh: B * H, dc: B * H, dy: TB * H, scratch: Math.max(I, H) * TB,
+    dXT: TB * I, dh: B * H, dc: B * H, dy: TB * H, scratch: inWhole(Math.max(I, H) * TB),
     extra, // room for a user of the same memory (src/model/fused-step.ts), after the layer's regions
   };
 };
@@ -72,12 +86,17 @@ export class LSTMKernel {
   readonly bytes: Record<Region, number>;
   private readonly forwardKernel: ForwardKernel;
   private readonly backwardKernel: BackwardKernel;
+  private readonly cellForwardKernel: CellForwardKernel;
+  private readonly cellBackwardKernel: CellBackwardKernel;
 
   private constructor(
-    readonly I: number, readonly H: number, readonly B: number, readonly T: number, readonly extra: number,
+    readonly I: number, readonly H: number, readonly B: number, readonly T: number,
+    /** The whole mode (forward, backward) or the cells mode (cellForward, cellBackward): see the top of this file. */
+    readonly whole: boolean,
+    readonly extra: number,
     readonly memory: WebAssembly.Memory, readonly exports: WebAssembly.Exports,
   ) {
-    const sizes = regionSizes(I, H, B, T, extra);
+    const sizes = regionSizes(I, H, B, T, whole, extra);
     const views = {} as LSTMKernelViews;
     const bytes = {} as Record<Region, number>;
     let at = 0; // floats, each region 16-byte aligned
@@ -90,6 +109,8 @@ export class LSTMKernel {
     this.bytes = bytes;
     this.forwardKernel = exports.forward as ForwardKernel;
     this.backwardKernel = exports.backward as BackwardKernel;
+    this.cellForwardKernel = exports.cellForward as CellForwardKernel;
+    this.cellBackwardKernel = exports.cellBackward as CellBackwardKernel;
   }
 
   /**
@@ -98,13 +119,13 @@ export class LSTMKernel {
    * the new shape fits in them, so a fit whose last batch is smaller does not make a new memory
    * twice an epoch; the previous kernel's views then alias the new ones (the layer drops them).
    */
-  static create(I: number, H: number, B: number, T: number, previous?: LSTMKernel, extra = 0): LSTMKernel | null {
+  static create(I: number, H: number, B: number, T: number, whole: boolean, previous?: LSTMKernel, extra = 0): LSTMKernel | null {
     if (compiled === undefined) compiled = compileKernel(LSTM_WASM_BASE64);
     if (compiled === null) return null;
-    const sizes = regionSizes(I, H, B, T, extra);
+    const sizes = regionSizes(I, H, B, T, whole, extra);
     const bytes = 4 * Object.values(sizes).reduce((sum, n) => sum + Math.ceil(n / 4) * 4, 0);
     if (previous !== undefined && previous.I === I && previous.H === H && previous.memory.buffer.byteLength >= bytes) {
-      return new LSTMKernel(I, H, B, T, extra, previous.memory, previous.exports);
+      return new LSTMKernel(I, H, B, T, whole, extra, previous.memory, previous.exports);
     }
     let memory: WebAssembly.Memory;
     try {
@@ -117,7 +138,7 @@ export class LSTMKernel {
     const gemm = instantiateGemm(memory);
     if (gemm === null) return null;
     const instance = new WebAssembly.Instance(compiled, { env: { memory }, gemm: { rowsAxpy: gemm.rowsAxpy, rowsDot: gemm.rowsDot } });
-    return new LSTMKernel(I, H, B, T, extra, memory, instance.exports);
+    return new LSTMKernel(I, H, B, T, whole, extra, memory, instance.exports);
   }
 
   /**
@@ -147,6 +168,30 @@ export class LSTMKernel {
     const o = this.bytes;
     const flags = this.backwardFlags(hasBias, returnSequences, needInputGradient);
     this.backwardKernel(T, B, I, H, flags, o.W, o.U, o.xT, o.gates, o.hs, o.cs, o.actC, o.dGates, o.dy, o.dh, o.dc, o.dW, o.dU, o.dBias, o.dXT, o.scratch);
+  }
+
+  /**
+   * The cell pass of forward step t (cells mode): from z_t in step t of gates and c_{t-1} in
+   * slot t of cs, the activated gates, c_t, act(c_t) and h_t, as lstm.ts' loop over the step.
+   */
+  cellForward(t: number): void {
+    const { H, B } = this;
+    const o = this.bytes;
+    const step = 4 * t * B * 4 * H; // bytes to step t of gates
+    const slot = 4 * t * B * H; //     bytes to slot t of cs, step t of actC
+    this.cellForwardKernel(B, H, o.gates + step, o.cs + slot, o.actC + slot, o.hs + slot + 4 * B * H);
+  }
+
+  /**
+   * The cell pass of backward step t (cells mode): dz_t into step t of dGates from dh, dc (and
+   * dy, with returnSequences), dL/dc_{t-1} left in dc and dh zeroed, as lstm.ts' loop over the step.
+   */
+  cellBackward(t: number, returnSequences: boolean): void {
+    const { H, B, T } = this;
+    const o = this.bytes;
+    const step = 4 * t * B * 4 * H;
+    const slot = 4 * t * B * H;
+    this.cellBackwardKernel(B, H, T, t, returnSequences ? 1 : 0, o.gates + step, o.dGates + step, o.actC + slot, o.cs + slot, o.dh, o.dc, o.dy);
   }
 
   /** The backward's flags: what it computes, and gemm.ts' choice for its four products. */

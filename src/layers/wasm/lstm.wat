@@ -1,5 +1,6 @@
 ;; The LSTM layer's whole forward pass and whole backward pass (BPTT) for small float32 batches,
-;; each in one call: the operations of src/layers/lstm.ts (its forward and backward with
+;; each in one call, and for larger ones each step's cell pass (cellForward, cellBackward, the
+;; elementwise part of a step, between the products gemm.ts runs packed): the operations of src/layers/lstm.ts (its forward and backward with
 ;; recurrentActivation 'sigmoid', activation 'tanh', no masked step), in the same order and the
 ;; same arithmetic, so both give the same bits (test/lstm-wasm.test.ts checks it). lstm.ts stays
 ;; the readable reference; this module exists because a batch-1 training step is a few thousand
@@ -35,12 +36,8 @@
     (param $T i32) (param $B i32) (param $I i32) (param $H i32) (param $flags i32)
     (param $W i32) (param $U i32) (param $bias i32)
     (param $xT i32) (param $gates i32) (param $hs i32) (param $cs i32) (param $actC i32)
-    (local $G i32) (local $t i32) (local $b i32) (local $j i32)
-    (local $slot i32) (local $pz i32) (local $pc i32) (local $ph i32) (local $pa i32)
-    (local $hb i32)
-    (local $i2 v128) (local $f2 v128) (local $g2 v128) (local $o2 v128) (local $c2 v128) (local $a2 v128)
+    (local $G i32) (local $t i32) (local $slot i32)
     (local.set $G (i32.shl (local.get $H) (i32.const 2)))
-    (local.set $hb (i32.shl (local.get $H) (i32.const 2))) ;; bytes from one gate block to the next
     ;; gates = xT·W   ([T·B, I] × [I, 4H]), then + b on every row
     (memory.fill (local.get $gates) (i32.const 0) (i32.shl (i32.mul (i32.mul (local.get $T) (local.get $B)) (local.get $G)) (i32.const 2)))
     (call $product (i32.and (local.get $flags) (i32.const 2)) (i32.const 0)
@@ -59,61 +56,82 @@
           (i32.add (local.get $hs) (i32.mul (local.get $t) (local.get $slot))) (local.get $H)
           (local.get $U) (local.get $G)
           (i32.add (local.get $gates) (i32.shl (i32.mul (i32.mul (local.get $t) (local.get $B)) (local.get $G)) (i32.const 2))) (local.get $G))
-        (local.set $b (i32.const 0))
-        (block $bDone
-          (loop $bLoop
-            (br_if $bDone (i32.ge_u (local.get $b) (local.get $B)))
-            ;; pz: sample b's z_i at step t; pc / pa: its c_{t-1} (slot t of cs), act(c_t) (step t of actC);
-            ;; ph: its h_t (slot t+1 of hs)
-            (local.set $pz (i32.add (local.get $gates) (i32.shl (i32.mul (i32.add (i32.mul (local.get $t) (local.get $B)) (local.get $b)) (local.get $G)) (i32.const 2))))
-            (local.set $pc (i32.add (i32.add (local.get $cs) (i32.mul (local.get $t) (local.get $slot))) (i32.shl (i32.mul (local.get $b) (local.get $H)) (i32.const 2))))
-            (local.set $pa (i32.add (i32.add (local.get $actC) (i32.mul (local.get $t) (local.get $slot))) (i32.shl (i32.mul (local.get $b) (local.get $H)) (i32.const 2))))
-            (local.set $ph (i32.add (i32.add (local.get $hs) (i32.mul (i32.add (local.get $t) (i32.const 1)) (local.get $slot))) (i32.shl (i32.mul (local.get $b) (local.get $H)) (i32.const 2))))
-            ;; two units at a time, one per float64 lane (the float32 values promoted), then the odd one
-            (local.set $j (i32.const 0))
-            (block $pairsDone
-              (loop $pairs
-                (br_if $pairsDone (i32.gt_u (i32.add (local.get $j) (i32.const 2)) (local.get $H)))
-                (local.set $i2 (call $sigmoid2 (call $load2 (local.get $pz)))) ;;                                          i = σ(z_i)
-                (local.set $f2 (call $sigmoid2 (call $load2 (i32.add (local.get $pz) (local.get $hb))))) ;;                   f = σ(z_f)
-                (local.set $g2 (call $tanh2 (call $load2 (i32.add (local.get $pz) (i32.shl (local.get $hb) (i32.const 1)))))) ;; g = tanh(z_c)
-                (local.set $o2 (call $sigmoid2 (call $load2 (i32.add (local.get $pz) (i32.mul (local.get $hb) (i32.const 3)))))) ;; o = σ(z_o)
-                (call $store2 (local.get $pz) (local.get $i2))
-                (call $store2 (i32.add (local.get $pz) (local.get $hb)) (local.get $f2))
-                (call $store2 (i32.add (local.get $pz) (i32.shl (local.get $hb) (i32.const 1))) (local.get $g2))
-                (call $store2 (i32.add (local.get $pz) (i32.mul (local.get $hb) (i32.const 3))) (local.get $o2))
-                ;; c_t = f⊙c_{t-1} + i⊙g  (c_{t-1} at pc, c_t one slot further)
-                (local.set $c2 (f64x2.add (f64x2.mul (local.get $f2) (call $load2 (local.get $pc))) (f64x2.mul (local.get $i2) (local.get $g2))))
-                (local.set $a2 (call $tanh2 (local.get $c2))) ;; act(c_t), from the unrounded c_t as lstm.ts
-                (call $store2 (i32.add (local.get $pc) (local.get $slot)) (local.get $c2))
-                (call $store2 (local.get $pa) (local.get $a2))
-                (call $store2 (local.get $ph) (f64x2.mul (local.get $o2) (local.get $a2))) ;; h_t = o⊙act(c_t)
-                (local.set $pz (i32.add (local.get $pz) (i32.const 8)))
-                (local.set $pc (i32.add (local.get $pc) (i32.const 8)))
-                (local.set $pa (i32.add (local.get $pa) (i32.const 8)))
-                (local.set $ph (i32.add (local.get $ph) (i32.const 8)))
-                (local.set $j (i32.add (local.get $j) (i32.const 2)))
-                (br $pairs)))
-            ;; an odd H: the last unit in lane 0 alone (the other lane computes on zeros, unused)
-            (if (i32.lt_u (local.get $j) (local.get $H))
-              (then
-                (local.set $i2 (call $sigmoid2 (call $load1 (local.get $pz))))
-                (local.set $f2 (call $sigmoid2 (call $load1 (i32.add (local.get $pz) (local.get $hb)))))
-                (local.set $g2 (call $tanh2 (call $load1 (i32.add (local.get $pz) (i32.shl (local.get $hb) (i32.const 1))))))
-                (local.set $o2 (call $sigmoid2 (call $load1 (i32.add (local.get $pz) (i32.mul (local.get $hb) (i32.const 3))))))
-                (call $store1 (local.get $pz) (local.get $i2))
-                (call $store1 (i32.add (local.get $pz) (local.get $hb)) (local.get $f2))
-                (call $store1 (i32.add (local.get $pz) (i32.shl (local.get $hb) (i32.const 1))) (local.get $g2))
-                (call $store1 (i32.add (local.get $pz) (i32.mul (local.get $hb) (i32.const 3))) (local.get $o2))
-                (local.set $c2 (f64x2.add (f64x2.mul (local.get $f2) (call $load1 (local.get $pc))) (f64x2.mul (local.get $i2) (local.get $g2))))
-                (local.set $a2 (call $tanh2 (local.get $c2)))
-                (call $store1 (i32.add (local.get $pc) (local.get $slot)) (local.get $c2))
-                (call $store1 (local.get $pa) (local.get $a2))
-                (call $store1 (local.get $ph) (f64x2.mul (local.get $o2) (local.get $a2)))))
-            (local.set $b (i32.add (local.get $b) (i32.const 1)))
-            (br $bLoop)))
+        ;; the cell pass of step t: gates (step t), c_{t-1} (slot t of cs), act(c_t) (step t of actC), h_t (slot t+1 of hs)
+        (call $cellForward (local.get $B) (local.get $H)
+          (i32.add (local.get $gates) (i32.shl (i32.mul (i32.mul (local.get $t) (local.get $B)) (local.get $G)) (i32.const 2)))
+          (i32.add (local.get $cs) (i32.mul (local.get $t) (local.get $slot)))
+          (i32.add (local.get $actC) (i32.mul (local.get $t) (local.get $slot)))
+          (i32.add (local.get $hs) (i32.mul (i32.add (local.get $t) (i32.const 1)) (local.get $slot))))
         (local.set $t (i32.add (local.get $t) (i32.const 1)))
         (br $tLoop))))
+
+  ;; ---------------------------------------------------------------------------------------
+  ;; The cell pass of one forward step, all B samples: i, f, o = σ(z); g = tanh(z_c);
+  ;; c_t = f⊙c_{t-1} + i⊙g; h_t = o⊙tanh(c_t). gates: the step's z [B, 4H], overwritten by the
+  ;; activated gates; cPrev: c_{t-1} [B, H], with c_t one (B, H) slot after it; actC: act(c_t)
+  ;; [B, H]; hNext: h_t [B, H]. The forward above calls it at every step; lstm.ts calls it for
+  ;; the shapes whose products gemm.ts runs packed.
+  ;; ---------------------------------------------------------------------------------------
+  (func $cellForward (export "cellForward")
+    (param $B i32) (param $H i32) (param $gates i32) (param $cPrev i32) (param $actC i32) (param $hNext i32)
+    (local $G i32) (local $b i32) (local $j i32) (local $slot i32) (local $hb i32)
+    (local $pz i32) (local $pc i32) (local $ph i32) (local $pa i32)
+    (local $i2 v128) (local $f2 v128) (local $g2 v128) (local $o2 v128) (local $c2 v128) (local $a2 v128)
+    (local.set $G (i32.shl (local.get $H) (i32.const 2)))
+    (local.set $hb (i32.shl (local.get $H) (i32.const 2))) ;; bytes from one gate block to the next
+    (local.set $slot (i32.shl (i32.mul (local.get $B) (local.get $H)) (i32.const 2))) ;; bytes of one (B, H) slot
+    (local.set $b (i32.const 0))
+    (block $bDone
+      (loop $bLoop
+        (br_if $bDone (i32.ge_u (local.get $b) (local.get $B)))
+        ;; pz: sample b's z_i; pc / pa: its c_{t-1}, act(c_t); ph: its h_t
+        (local.set $pz (i32.add (local.get $gates) (i32.shl (i32.mul (local.get $b) (local.get $G)) (i32.const 2))))
+        (local.set $pc (i32.add (local.get $cPrev) (i32.shl (i32.mul (local.get $b) (local.get $H)) (i32.const 2))))
+        (local.set $pa (i32.add (local.get $actC) (i32.shl (i32.mul (local.get $b) (local.get $H)) (i32.const 2))))
+        (local.set $ph (i32.add (local.get $hNext) (i32.shl (i32.mul (local.get $b) (local.get $H)) (i32.const 2))))
+        ;; two units at a time, one per float64 lane (the float32 values promoted), then the odd one
+        (local.set $j (i32.const 0))
+        (block $pairsDone
+          (loop $pairs
+            (br_if $pairsDone (i32.gt_u (i32.add (local.get $j) (i32.const 2)) (local.get $H)))
+            (local.set $i2 (call $sigmoid2 (call $load2 (local.get $pz)))) ;;                                          i = σ(z_i)
+            (local.set $f2 (call $sigmoid2 (call $load2 (i32.add (local.get $pz) (local.get $hb))))) ;;                   f = σ(z_f)
+            (local.set $g2 (call $tanh2 (call $load2 (i32.add (local.get $pz) (i32.shl (local.get $hb) (i32.const 1)))))) ;; g = tanh(z_c)
+            (local.set $o2 (call $sigmoid2 (call $load2 (i32.add (local.get $pz) (i32.mul (local.get $hb) (i32.const 3)))))) ;; o = σ(z_o)
+            (call $store2 (local.get $pz) (local.get $i2))
+            (call $store2 (i32.add (local.get $pz) (local.get $hb)) (local.get $f2))
+            (call $store2 (i32.add (local.get $pz) (i32.shl (local.get $hb) (i32.const 1))) (local.get $g2))
+            (call $store2 (i32.add (local.get $pz) (i32.mul (local.get $hb) (i32.const 3))) (local.get $o2))
+            ;; c_t = f⊙c_{t-1} + i⊙g  (c_{t-1} at pc, c_t one slot further)
+            (local.set $c2 (f64x2.add (f64x2.mul (local.get $f2) (call $load2 (local.get $pc))) (f64x2.mul (local.get $i2) (local.get $g2))))
+            (local.set $a2 (call $tanh2 (local.get $c2))) ;; act(c_t), from the unrounded c_t as lstm.ts
+            (call $store2 (i32.add (local.get $pc) (local.get $slot)) (local.get $c2))
+            (call $store2 (local.get $pa) (local.get $a2))
+            (call $store2 (local.get $ph) (f64x2.mul (local.get $o2) (local.get $a2))) ;; h_t = o⊙act(c_t)
+            (local.set $pz (i32.add (local.get $pz) (i32.const 8)))
+            (local.set $pc (i32.add (local.get $pc) (i32.const 8)))
+            (local.set $pa (i32.add (local.get $pa) (i32.const 8)))
+            (local.set $ph (i32.add (local.get $ph) (i32.const 8)))
+            (local.set $j (i32.add (local.get $j) (i32.const 2)))
+            (br $pairs)))
+        ;; an odd H: the last unit in lane 0 alone (the other lane computes on zeros, unused)
+        (if (i32.lt_u (local.get $j) (local.get $H))
+          (then
+            (local.set $i2 (call $sigmoid2 (call $load1 (local.get $pz))))
+            (local.set $f2 (call $sigmoid2 (call $load1 (i32.add (local.get $pz) (local.get $hb)))))
+            (local.set $g2 (call $tanh2 (call $load1 (i32.add (local.get $pz) (i32.shl (local.get $hb) (i32.const 1))))))
+            (local.set $o2 (call $sigmoid2 (call $load1 (i32.add (local.get $pz) (i32.mul (local.get $hb) (i32.const 3))))))
+            (call $store1 (local.get $pz) (local.get $i2))
+            (call $store1 (i32.add (local.get $pz) (local.get $hb)) (local.get $f2))
+            (call $store1 (i32.add (local.get $pz) (i32.shl (local.get $hb) (i32.const 1))) (local.get $g2))
+            (call $store1 (i32.add (local.get $pz) (i32.mul (local.get $hb) (i32.const 3))) (local.get $o2))
+            (local.set $c2 (f64x2.add (f64x2.mul (local.get $f2) (call $load1 (local.get $pc))) (f64x2.mul (local.get $i2) (local.get $g2))))
+            (local.set $a2 (call $tanh2 (local.get $c2)))
+            (call $store1 (i32.add (local.get $pc) (local.get $slot)) (local.get $c2))
+            (call $store1 (local.get $pa) (local.get $a2))
+            (call $store1 (local.get $ph) (f64x2.mul (local.get $o2) (local.get $a2)))))
+        (local.set $b (i32.add (local.get $b) (i32.const 1)))
+        (br $bLoop))))
 
   ;; ---------------------------------------------------------------------------------------
   ;; Backward, the steps in reverse. On entry dh holds dL/dh_T (dy without returnSequences, else 0)
@@ -126,70 +144,22 @@
     (param $xT i32) (param $gates i32) (param $hs i32) (param $cs i32) (param $actC i32)
     (param $dGates i32) (param $dy i32) (param $dh i32) (param $dc i32)
     (param $dW i32) (param $dU i32) (param $dBias i32) (param $dXT i32) (param $scratch i32)
-    (local $G i32) (local $TB i32) (local $t i32) (local $b i32) (local $j i32)
-    (local $slot i32) (local $hb i32) (local $pz i32) (local $pdz i32) (local $pa i32) (local $pc i32)
-    (local $pdh i32) (local $pdc i32) (local $pdy i32)
-    (local $i f64) (local $f f64) (local $g f64) (local $o f64) (local $a f64)
-    (local $dhj f64) (local $dO f64) (local $dcj f64)
+    (local $G i32) (local $TB i32) (local $t i32) (local $slot i32)
     (local.set $G (i32.shl (local.get $H) (i32.const 2)))
     (local.set $TB (i32.mul (local.get $T) (local.get $B)))
-    (local.set $hb (i32.shl (local.get $H) (i32.const 2)))
     (local.set $slot (i32.shl (i32.mul (local.get $B) (local.get $H)) (i32.const 2)))
     (local.set $t (local.get $T))
     (block $tDone
       (loop $tLoop
         (br_if $tDone (i32.eqz (local.get $t)))
         (local.set $t (i32.sub (local.get $t) (i32.const 1)))
-        (local.set $b (i32.const 0))
-        (block $bDone
-          (loop $bLoop
-            (br_if $bDone (i32.ge_u (local.get $b) (local.get $B)))
-            (local.set $pz (i32.add (local.get $gates) (i32.shl (i32.mul (i32.add (i32.mul (local.get $t) (local.get $B)) (local.get $b)) (local.get $G)) (i32.const 2))))
-            (local.set $pdz (i32.add (local.get $pz) (i32.sub (local.get $dGates) (local.get $gates))))
-            (local.set $pa (i32.add (i32.add (local.get $actC) (i32.mul (local.get $t) (local.get $slot))) (i32.shl (i32.mul (local.get $b) (local.get $H)) (i32.const 2))))
-            (local.set $pc (i32.add (i32.add (local.get $cs) (i32.mul (local.get $t) (local.get $slot))) (i32.shl (i32.mul (local.get $b) (local.get $H)) (i32.const 2))))
-            (local.set $pdh (i32.add (local.get $dh) (i32.shl (i32.mul (local.get $b) (local.get $H)) (i32.const 2))))
-            (local.set $pdc (i32.add (local.get $dc) (i32.shl (i32.mul (local.get $b) (local.get $H)) (i32.const 2))))
-            (local.set $pdy (i32.add (local.get $dy) (i32.shl (i32.mul (i32.add (i32.mul (local.get $b) (local.get $T)) (local.get $t)) (local.get $H)) (i32.const 2))))
-            (local.set $j (i32.const 0))
-            (block $jDone
-              (loop $jLoop
-                (br_if $jDone (i32.ge_u (local.get $j) (local.get $H)))
-                (local.set $i (f64.promote_f32 (f32.load (local.get $pz)))) ;; the step's gates, after activation
-                (local.set $f (f64.promote_f32 (f32.load (i32.add (local.get $pz) (local.get $hb)))))
-                (local.set $g (f64.promote_f32 (f32.load (i32.add (local.get $pz) (i32.shl (local.get $hb) (i32.const 1))))))
-                (local.set $o (f64.promote_f32 (f32.load (i32.add (local.get $pz) (i32.mul (local.get $hb) (i32.const 3))))))
-                (local.set $a (f64.promote_f32 (f32.load (local.get $pa)))) ;; act(c_t)
-                ;; dh = dL/dh_t from step t+1 (+ dy_t with returnSequences); the slot is then zeroed
-                (local.set $dhj (f64.promote_f32 (f32.load (local.get $pdh))))
-                (f32.store (local.get $pdh) (f32.const 0))
-                (if (i32.and (local.get $flags) (i32.const 2))
-                  (then (local.set $dhj (f64.add (local.get $dhj) (f64.promote_f32 (f32.load (local.get $pdy)))))))
-                (local.set $dO (f64.mul (local.get $dhj) (local.get $a))) ;;                     h_t = o⊙act(c_t) w.r.t. o
-                ;; dc = dL/dc_t from step t+1 + dh·o·(1 - act(c_t)²)
-                (local.set $dcj (f64.add (f64.promote_f32 (f32.load (local.get $pdc)))
-                  (f64.mul (f64.mul (local.get $dhj) (local.get $o)) (f64.sub (f64.const 1) (f64.mul (local.get $a) (local.get $a))))))
-                (f32.store (local.get $pdc) (f32.demote_f64 (f64.mul (local.get $dcj) (local.get $f)))) ;; w.r.t. c_{t-1}, to step t-1
-                ;; dz_i = dc·g·i(1-i); dz_f = dc·c_{t-1}·f(1-f); dz_c = dc·i·(1-g²); dz_o = dO·o(1-o)
-                (f32.store (local.get $pdz) (f32.demote_f64 (f64.mul (f64.mul (local.get $dcj) (local.get $g))
-                  (f64.mul (local.get $i) (f64.sub (f64.const 1) (local.get $i))))))
-                (f32.store (i32.add (local.get $pdz) (local.get $hb)) (f32.demote_f64 (f64.mul (f64.mul (local.get $dcj) (f64.promote_f32 (f32.load (local.get $pc))))
-                  (f64.mul (local.get $f) (f64.sub (f64.const 1) (local.get $f))))))
-                (f32.store (i32.add (local.get $pdz) (i32.shl (local.get $hb) (i32.const 1))) (f32.demote_f64 (f64.mul (f64.mul (local.get $dcj) (local.get $i))
-                  (f64.sub (f64.const 1) (f64.mul (local.get $g) (local.get $g))))))
-                (f32.store (i32.add (local.get $pdz) (i32.mul (local.get $hb) (i32.const 3))) (f32.demote_f64 (f64.mul (local.get $dO)
-                  (f64.mul (local.get $o) (f64.sub (f64.const 1) (local.get $o))))))
-                (local.set $pz (i32.add (local.get $pz) (i32.const 4)))
-                (local.set $pdz (i32.add (local.get $pdz) (i32.const 4)))
-                (local.set $pa (i32.add (local.get $pa) (i32.const 4)))
-                (local.set $pc (i32.add (local.get $pc) (i32.const 4)))
-                (local.set $pdh (i32.add (local.get $pdh) (i32.const 4)))
-                (local.set $pdc (i32.add (local.get $pdc) (i32.const 4)))
-                (local.set $pdy (i32.add (local.get $pdy) (i32.const 4)))
-                (local.set $j (i32.add (local.get $j) (i32.const 1)))
-                (br $jLoop)))
-            (local.set $b (i32.add (local.get $b) (i32.const 1)))
-            (br $bLoop)))
+        ;; the cell pass of step t backward: dGates of step t, dh and dc one step back
+        (call $cellBackward (local.get $B) (local.get $H) (local.get $T) (local.get $t) (i32.and (local.get $flags) (i32.const 2))
+          (i32.add (local.get $gates) (i32.shl (i32.mul (i32.mul (local.get $t) (local.get $B)) (local.get $G)) (i32.const 2)))
+          (i32.add (local.get $dGates) (i32.shl (i32.mul (i32.mul (local.get $t) (local.get $B)) (local.get $G)) (i32.const 2)))
+          (i32.add (local.get $actC) (i32.mul (local.get $t) (local.get $slot)))
+          (i32.add (local.get $cs) (i32.mul (local.get $t) (local.get $slot)))
+          (local.get $dh) (local.get $dc) (local.get $dy))
         ;; dh += dz_t·Uᵀ   ([B, 4H] × [4H, H]; U stored [H, 4H])
         (call $product (i32.and (local.get $flags) (i32.const 8)) (i32.const 1)
           (local.get $B) (local.get $H) (local.get $G)
@@ -220,6 +190,75 @@
         (call $product (i32.and (local.get $flags) (i32.const 64)) (i32.const 1)
           (local.get $TB) (local.get $I) (local.get $G)
           (local.get $dGates) (local.get $G) (local.get $W) (local.get $G) (local.get $dXT) (local.get $I)))))
+
+  ;; ---------------------------------------------------------------------------------------
+  ;; The cell pass of one backward step t, all B samples. On entry dh, dc [B, H] hold dL/dh_t,
+  ;; dL/dc_t from step t+1; with seq (returnSequences) dy [B, T, H] adds dy_t. Writes dz_t into
+  ;; dGates [B, 4H], leaves dL/dc_{t-1} in dc and zeros dh (the product dh += dz_t·Uᵀ follows).
+  ;; gates: the step's activated gates; actC: act(c_t); cPrev: c_{t-1}. The backward above calls
+  ;; it at every step; lstm.ts calls it for the shapes whose products gemm.ts runs packed.
+  ;; ---------------------------------------------------------------------------------------
+  (func $cellBackward (export "cellBackward")
+    (param $B i32) (param $H i32) (param $T i32) (param $t i32) (param $seq i32)
+    (param $gates i32) (param $dGates i32) (param $actC i32) (param $cPrev i32)
+    (param $dh i32) (param $dc i32) (param $dy i32)
+    (local $G i32) (local $b i32) (local $j i32) (local $hb i32)
+    (local $pz i32) (local $pdz i32) (local $pa i32) (local $pc i32)
+    (local $pdh i32) (local $pdc i32) (local $pdy i32)
+    (local $i f64) (local $f f64) (local $g f64) (local $o f64) (local $a f64)
+    (local $dhj f64) (local $dO f64) (local $dcj f64)
+    (local.set $G (i32.shl (local.get $H) (i32.const 2)))
+    (local.set $hb (i32.shl (local.get $H) (i32.const 2)))
+    (local.set $b (i32.const 0))
+    (block $bDone
+      (loop $bLoop
+        (br_if $bDone (i32.ge_u (local.get $b) (local.get $B)))
+        (local.set $pz (i32.add (local.get $gates) (i32.shl (i32.mul (local.get $b) (local.get $G)) (i32.const 2))))
+        (local.set $pdz (i32.add (local.get $dGates) (i32.shl (i32.mul (local.get $b) (local.get $G)) (i32.const 2))))
+        (local.set $pa (i32.add (local.get $actC) (i32.shl (i32.mul (local.get $b) (local.get $H)) (i32.const 2))))
+        (local.set $pc (i32.add (local.get $cPrev) (i32.shl (i32.mul (local.get $b) (local.get $H)) (i32.const 2))))
+        (local.set $pdh (i32.add (local.get $dh) (i32.shl (i32.mul (local.get $b) (local.get $H)) (i32.const 2))))
+        (local.set $pdc (i32.add (local.get $dc) (i32.shl (i32.mul (local.get $b) (local.get $H)) (i32.const 2))))
+        (local.set $pdy (i32.add (local.get $dy) (i32.shl (i32.mul (i32.add (i32.mul (local.get $b) (local.get $T)) (local.get $t)) (local.get $H)) (i32.const 2))))
+        (local.set $j (i32.const 0))
+        (block $jDone
+          (loop $jLoop
+            (br_if $jDone (i32.ge_u (local.get $j) (local.get $H)))
+            (local.set $i (f64.promote_f32 (f32.load (local.get $pz)))) ;; the step's gates, after activation
+            (local.set $f (f64.promote_f32 (f32.load (i32.add (local.get $pz) (local.get $hb)))))
+            (local.set $g (f64.promote_f32 (f32.load (i32.add (local.get $pz) (i32.shl (local.get $hb) (i32.const 1))))))
+            (local.set $o (f64.promote_f32 (f32.load (i32.add (local.get $pz) (i32.mul (local.get $hb) (i32.const 3))))))
+            (local.set $a (f64.promote_f32 (f32.load (local.get $pa)))) ;; act(c_t)
+            ;; dh = dL/dh_t from step t+1 (+ dy_t with returnSequences); the slot is then zeroed
+            (local.set $dhj (f64.promote_f32 (f32.load (local.get $pdh))))
+            (f32.store (local.get $pdh) (f32.const 0))
+            (if (local.get $seq)
+              (then (local.set $dhj (f64.add (local.get $dhj) (f64.promote_f32 (f32.load (local.get $pdy)))))))
+            (local.set $dO (f64.mul (local.get $dhj) (local.get $a))) ;;                     h_t = o⊙act(c_t) w.r.t. o
+            ;; dc = dL/dc_t from step t+1 + dh·o·(1 - act(c_t)²)
+            (local.set $dcj (f64.add (f64.promote_f32 (f32.load (local.get $pdc)))
+              (f64.mul (f64.mul (local.get $dhj) (local.get $o)) (f64.sub (f64.const 1) (f64.mul (local.get $a) (local.get $a))))))
+            (f32.store (local.get $pdc) (f32.demote_f64 (f64.mul (local.get $dcj) (local.get $f)))) ;; w.r.t. c_{t-1}, to step t-1
+            ;; dz_i = dc·g·i(1-i); dz_f = dc·c_{t-1}·f(1-f); dz_c = dc·i·(1-g²); dz_o = dO·o(1-o)
+            (f32.store (local.get $pdz) (f32.demote_f64 (f64.mul (f64.mul (local.get $dcj) (local.get $g))
+              (f64.mul (local.get $i) (f64.sub (f64.const 1) (local.get $i))))))
+            (f32.store (i32.add (local.get $pdz) (local.get $hb)) (f32.demote_f64 (f64.mul (f64.mul (local.get $dcj) (f64.promote_f32 (f32.load (local.get $pc))))
+              (f64.mul (local.get $f) (f64.sub (f64.const 1) (local.get $f))))))
+            (f32.store (i32.add (local.get $pdz) (i32.shl (local.get $hb) (i32.const 1))) (f32.demote_f64 (f64.mul (f64.mul (local.get $dcj) (local.get $i))
+              (f64.sub (f64.const 1) (f64.mul (local.get $g) (local.get $g))))))
+            (f32.store (i32.add (local.get $pdz) (i32.mul (local.get $hb) (i32.const 3))) (f32.demote_f64 (f64.mul (local.get $dO)
+              (f64.mul (local.get $o) (f64.sub (f64.const 1) (local.get $o))))))
+            (local.set $pz (i32.add (local.get $pz) (i32.const 4)))
+            (local.set $pdz (i32.add (local.get $pdz) (i32.const 4)))
+            (local.set $pa (i32.add (local.get $pa) (i32.const 4)))
+            (local.set $pc (i32.add (local.get $pc) (i32.const 4)))
+            (local.set $pdh (i32.add (local.get $pdh) (i32.const 4)))
+            (local.set $pdc (i32.add (local.get $pdc) (i32.const 4)))
+            (local.set $pdy (i32.add (local.get $pdy) (i32.const 4)))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $jLoop)))
+        (local.set $b (i32.add (local.get $b) (i32.const 1)))
+        (br $bLoop))))
 
   ;; ---------------------------------------------------------------------------------------
   ;; Helpers
