@@ -11,7 +11,8 @@
  * The .cpuprofile file is kept in the system's temporary folder (its path is printed) for Chrome
  * DevTools or speedscope.
  * Categories are by source file (and by function for the layers, whose forward / backward also
- * hold input checks); "(garbage collector)" is V8's own entry.
+ * hold input checks), and for WebAssembly by module (the products a kernel runs count as GEMM);
+ * "(garbage collector)" is V8's own entry.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -79,13 +80,30 @@ profile.samples.forEach((id, i) => {
 });
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 
+// The WebAssembly modules, told apart by the functions each carries (every node of the profile,
+// callers included, so a module's helpers are placed by the entry point above them).
+const WASM_MODULES: [string, string[]][] = [
+  ['GEMM', ['block']], //                                                                   gemm.wat
+  ['optimizer update', ['adam']], //                                                        adam.wat
+  ['WebAssembly step kernel (Dense, loss)', ['lstmForward', 'lstmBackward', 'sigmoidAll', 'sigmoid', 'softmaxRows', 'sigmoidCrossentropy', 'softmaxCrossentropy', 'binaryCorrect', 'categoricalCorrect', 'argmax', 'finite']], // step.wat
+  ['WebAssembly LSTM kernel (cell passes, σ, tanh)', ['cellForward', 'cellBackward', 'exp2', 'sigmoid2', 'tanh2', 'tanhSeries2', 'load2', 'store2', 'load1', 'store1', 'activate']], // lstm.wat
+];
+const moduleOfUrl = new Map<string, string>();
+for (const node of profile.nodes) {
+  const { url, functionName } = node.callFrame;
+  if (!url.startsWith('wasm://') || moduleOfUrl.has(url)) continue;
+  const found = WASM_MODULES.find(([, names]) => names.includes(functionName));
+  if (found) moduleOfUrl.set(url, found[0]);
+}
+// The matrix products a fused kernel runs itself (lstm.wat's and step.wat's float64 row loops) are GEMM too.
+const WASM_PRODUCTS = new Set(['block', 'rowsAxpy', 'rowsDot', 'axpy64', 'dot64', 'product']);
+
 function category(frame: CallFrame): string {
   const { url, functionName } = frame;
   if (functionName === '(garbage collector)') return 'GC';
   if (functionName === '(idle)' || functionName === '(program)' || functionName === '(root)') return 'runtime (idle, program)';
   if (url.includes('/src/tensor/gemm')) return 'GEMM';
-  // The WebAssembly kernels, by the names their modules carry: gemm.wat's block, adam.wat's update.
-  if (url.startsWith('wasm://')) return functionName.includes('block') ? 'GEMM' : functionName.includes('adam') ? 'optimizer update' : `WebAssembly (${functionName})`;
+  if (url.startsWith('wasm://')) return WASM_PRODUCTS.has(functionName) ? 'GEMM' : moduleOfUrl.get(url) ?? `WebAssembly (${functionName})`;
   if (url.includes('/src/optim/')) return 'optimizer update';
   if (url.includes('/src/tensor/elementwise') || url.includes('/src/losses/')) return 'elementwise (activations, loss)';
   if (url.includes('/src/layers/')) {
