@@ -11,9 +11,9 @@
  * floating point; `value` must be a finite number.
  */
 import { allocate, checkDType, type DType } from '../tensor/alloc.js';
-import { Tensor, describe, formatShape, isNdArrayLike, sizeOf, type NdArrayLike, type TensorLike } from '../tensor/tensor.js';
+import { Tensor, describe, formatShape, isNdArrayLike, sameShape, sizeOf, type NdArrayLike, type TensorLike } from '../tensor/tensor.js';
 import { checkOptions } from '../common/options.js';
-import { readTensor, sameShape } from './read.js';
+import { readTensor } from './read.js';
 
 export interface PadSequencesOptions {
   /** Length of every output sequence; default the longest input. */

@@ -20,7 +20,3 @@ export function formatPosition(shape: readonly number[], flat: number): string {
   }
   return formatShape(indices);
 }
-
-export function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
-}

@@ -21,7 +21,7 @@ import { allocate, type TypedArray } from '../tensor/alloc.js';
 import { activate, activationBackward, softmaxRows, softmaxRowsBackward } from '../tensor/elementwise.js';
 import { gemm } from '../tensor/gemm.js';
 import { initialize, resolveInitializer, type InitializerName } from '../tensor/initializers.js';
-import { Tensor, assertFinite, formatShape, toTensor } from '../tensor/tensor.js';
+import { Tensor, assertFinite, formatShape, sameShape, toTensor } from '../tensor/tensor.js';
 import { checkBoolean, checkOptions, checkPositiveInteger } from '../common/options.js';
 import { resolveActivation } from './activations.js';
 import { BASE_LAYER_OPTION_KEYS, Layer, afterStep, backwardTrusted, beforeStep, forwardTrusted, outputMask, type BaseLayerOptions, type ForwardOptions, type LayerConfig, type Shape } from './layer.js';
@@ -35,12 +35,6 @@ interface DenseBuffers {
   output: Tensor; //      [..., U]  y = act(z)
   dLogits: TypedArray; // [N, U]    dL/dz
   dx: Tensor; //          [..., I]  dL/dx, shaped like the input
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let axis = 0; axis < a.length; axis++) if (a[axis] !== b[axis]) return false;
-  return true;
 }
 
 export type DenseActivation = 'linear' | 'sigmoid' | 'hardSigmoid' | 'tanh' | 'relu' | 'softmax';

@@ -8,7 +8,7 @@ import { derivativeFromOutput, hardSigmoid, sigmoid } from '../tensor/elementwis
 import { sigmoidFloat32, tanhFloat32 } from '../tensor/float32-activations.js';
 import { gemm, type MatrixRef } from '../tensor/gemm.js';
 import { initialize, resolveInitializer, type InitializerName } from '../tensor/initializers.js';
-import { Tensor, assertFinite, describe, formatShape, toTensor, type TensorLike } from '../tensor/tensor.js';
+import { Tensor, assertFinite, describe, formatShape, sameShape, toTensor, type TensorLike } from '../tensor/tensor.js';
 import { checkBoolean, checkOptions, checkPositiveInteger } from '../common/options.js';
 import { resolveActivation } from './activations.js';
 import { LSTMKernel, fusedLSTMShape, fusedLSTMKernelEnabled, prepareLSTMKernel } from './wasm/lstm-wasm.js';
@@ -919,8 +919,4 @@ function columnSums(m: TypedArray, out: TypedArray, rows: number, n: number): vo
     const row = r * n;
     for (let j = 0; j < n; j++) out[j] += m[row + j];
   }
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, axis) => d === b[axis]);
 }

@@ -20,9 +20,9 @@
  *   ∂ℓ/∂z_k = softmax(z)_k · Σ_j t_j - t_k
  */
 import type { TypedArray } from '../tensor/alloc.js';
-import { Tensor } from '../tensor/tensor.js';
+import { Tensor, sameShape } from '../tensor/tensor.js';
 import { EPSILON, runKernel, withKernel, type Loss, type LossResult } from './loss.js';
-import { checkDenseTargets, checkProbabilities, checkProbabilityRows, checkPredictions, sameShape } from './targets.js';
+import { checkDenseTargets, checkProbabilities, checkProbabilityRows, checkPredictions } from './targets.js';
 
 const NAME = 'categoricalCrossentropy';
 

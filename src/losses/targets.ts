@@ -2,7 +2,7 @@
  * Checks shared by the losses: prediction shapes, target shapes, finite values, probabilities,
  * probability rows and class indices. Every error names the argument, what it got and what it expected.
  */
-import { Tensor, assertFinite, describe, formatShape } from '../tensor/tensor.js';
+import { Tensor, assertFinite, describe, formatShape, sameShape } from '../tensor/tensor.js';
 
 /** Rows and row width of a prediction shape [..., C]: R = size / C. Throws on an empty or rank-0 shape. */
 export function rowsOf(shape: readonly number[], argument: string): { rows: number; width: number } {
@@ -16,10 +16,6 @@ export function rowsOf(shape: readonly number[], argument: string): { rows: numb
     throw new RangeError(`${argument}: expected at least one prediction, got shape ${formatShape(shape)}`);
   }
   return { rows, width };
-}
-
-export function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, axis) => d === b[axis]);
 }
 
 function checkIsTensor(yTrue: unknown, argument: string): asserts yTrue is Tensor {

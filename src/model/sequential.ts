@@ -25,7 +25,6 @@
 import { checkBoolean, checkNonNegativeNumber, checkOptions, checkPositiveInteger } from '../common/options.js';
 import { argmaxRows } from '../data/argmax.js';
 import { batchIndices, gatherRows, rowRange, splitValidation } from '../data/batches.js';
-import { sameShape } from '../data/read.js';
 import { Dense, backwardFromLogitsTrusted } from '../layers/dense.js';
 import { backwardTrusted, forwardTrusted, outputMask, type Layer, type Shape } from '../layers/layer.js';
 import { LSTM } from '../layers/lstm.js';
@@ -36,7 +35,7 @@ import { kernelOf, type LossKernel } from '../losses/loss.js';
 import { getOptimizer, type Optimizer } from '../optim/index.js';
 import { applyValidatedGradients } from '../optim/optimizer.js';
 import { allocate, checkDType, type DType } from '../tensor/alloc.js';
-import { Tensor, assertFinite, describe, firstNonFinite, formatShape, sizeOf, toTensor, type TensorLike } from '../tensor/tensor.js';
+import { Tensor, assertFinite, describe, firstNonFinite, formatShape, sameShape, sizeOf, toTensor, type TensorLike } from '../tensor/tensor.js';
 import type { Callback, Logs, TrainingModel } from './callbacks.js';
 import { chooseAccuracy, countCorrect, type AccuracyKind } from './metrics.js';
 import { ProgressBar, callbackProgressSink, defaultProgressSink, type ProgressSink } from './progress.js';

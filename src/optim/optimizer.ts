@@ -18,7 +18,7 @@
  * view of the optimizer's memory, and the per-step copies in and out go.
  */
 import type { TypedArray } from '../tensor/alloc.js';
-import { Tensor, assertFinite, describe, formatShape, toTensor, zeros } from '../tensor/tensor.js';
+import { Tensor, assertFinite, describe, formatShape, sameShape, toTensor, zeros } from '../tensor/tensor.js';
 import { checkNonNegativeNumber } from '../common/options.js';
 import { normScale, valueLimit, type Clipping } from './clip.js';
 
@@ -205,8 +205,4 @@ export abstract class Optimizer {
     this.slots = copies.length === 0 ? undefined : copies;
     this.slotData = undefined;
   }
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, axis) => d === b[axis]);
 }

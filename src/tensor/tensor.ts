@@ -30,6 +30,13 @@ export function sizeOf(shape: readonly number[]): number {
   return size;
 }
 
+/** Whether two shapes are the same, axis for axis. */
+export function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let axis = 0; axis < a.length; axis++) if (a[axis] !== b[axis]) return false;
+  return true;
+}
+
 export function rowMajorStrides(shape: readonly number[]): number[] {
   const strides = new Array<number>(shape.length);
   let stride = 1;
