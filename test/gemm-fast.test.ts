@@ -92,14 +92,15 @@ function run(path: Path, dtype: DType, t: Case): void {
   if (path === 'entry') {
     gemm(m, n, k, a, b, cFast, accumulate);
   } else {
-    // The kernels accumulate; the entry point zeroes C first when asked to overwrite.
-    if (!accumulate) for (let i = 0; i < m; i++) cFast.data.fill(0, cFast.offset + i * C.ld, cFast.offset + i * C.ld + n);
+    // The kernels accumulate; the entry point zeroes C first when asked to overwrite, except for
+    // the packed WebAssembly kernel, which overwrites C itself (C holds random values here).
+    if (!accumulate && path !== 'wasm') for (let i = 0; i < m; i++) cFast.data.fill(0, cFast.offset + i * C.ld, cFast.offset + i * C.ld + n);
     const sai = transA ? 1 : A.ld;
     const sap = transA ? A.ld : 1;
     if (path === 'rowsWasm') {
       gemmRowsWasm(m, n, k, A.data, offset, sai, sap, B.data, offset + 1, B.ld, transB, cFast.data, offset + 2, C.ld);
     } else if (path === 'wasm') {
-      gemmPackedWasm(m, n, k, A.data, offset, sai, sap, B.data, offset + 1, transB ? 1 : B.ld, transB ? B.ld : 1, cFast.data, offset + 2, C.ld);
+      gemmPackedWasm(m, n, k, A.data, offset, sai, sap, B.data, offset + 1, transB ? 1 : B.ld, transB ? B.ld : 1, cFast.data, offset + 2, C.ld, accumulate);
     } else if (path === 'packed') {
       gemmPacked(m, n, k, A.data, offset, sai, sap, B.data, offset + 1, transB ? 1 : B.ld, transB ? B.ld : 1, cFast.data, offset + 2, C.ld);
     } else if (transB) {

@@ -7,8 +7,11 @@
  * slice of the shared dimension, op(B) is packed into 8-column panels, and for each MC-tall block
  * of rows, op(A) into 4-row panels, both as float32 in the module's memory; the kernel then
  * computes the whole MC×NC block of the product in 4×8 register tiles (eight f32x4 accumulators)
- * and this file adds it to C. Products and sums are float32 (as TF.js and Keras compute float32
- * layers), against float64 in the JavaScript kernels; float64 operands stay there.
+ * and this file adds it to C; where there are several KC slices, the kernel adds their blocks
+ * itself, into C's columns of the NC block copied into the module's memory (the "strip") before
+ * the first slice and back after the last. Products and sums are float32 (as
+ * TF.js and Keras compute float32 layers), against float64 in the JavaScript kernels; float64
+ * operands stay there.
  */
 import type { TypedArray } from './alloc.js';
 import { compileKernel } from '../common/wasm.js';
@@ -21,22 +24,25 @@ const NR = 8;
 const KC = 256;
 const MC = 64;
 const NC = 256;
-// Byte offsets of the three regions of the module's memory: packed A, packed B, the C block.
+// The module's memory: packed A and packed B at these byte offsets, then from REMEMBERED_OFFSET
+// the remembered op(B) (`packing`; rememberedBytes of it reserved), then the strip of C.
 const A_OFFSET = 0;
 const B_OFFSET = A_OFFSET + MC * KC * 4;
-const C_OFFSET = B_OFFSET + KC * NC * 4;
-const BYTES = C_OFFSET + MC * NC * 4;
+const BYTES = B_OFFSET + KC * NC * 4;
 
-type BlockKernel = (mc: number, nc: number, kc: number, aOffset: number, bOffset: number, cOffset: number) => void;
+type BlockKernel = (mc: number, nc: number, kc: number, aOffset: number, bOffset: number, cOffset: number, accumulate: number) => void;
 
 interface Kernel {
   memory: WebAssembly.Memory;
   block: BlockKernel;
   packA: Float32Array;
   packB: Float32Array;
-  cBlock: Float32Array;
+  /** The whole memory as floats (the strip of C is copied in and out through it). */
+  floats: Float32Array;
   /** A whole op(B) packed block by block (see `packing` in gemm.ts), from byte REMEMBERED_OFFSET on. */
   remembered: Float32Array;
+  /** Bytes reserved for `remembered` (the largest op(B) remembered so far); the strip follows them. */
+  rememberedBytes: number;
   /** What `remembered` holds: the B it was packed from, or undefined. */
   rememberedKey: { data: TypedArray; bo: number; sbp: number; sbj: number; k: number; n: number } | undefined;
 }
@@ -74,19 +80,26 @@ let kernel: Kernel | null | undefined;
 function gemmKernel(): Kernel | null {
   if (kernel === undefined) {
     const made = instantiate(Math.ceil(REMEMBERED_OFFSET / 65536));
-    kernel = made && { memory: made.memory, block: made.exports.block as BlockKernel, ...views(made.memory), rememberedKey: undefined };
+    kernel = made && { memory: made.memory, block: made.exports.block as BlockKernel, ...views(made.memory), rememberedBytes: 0, rememberedKey: undefined };
   }
   return kernel;
 }
 
 /** Float32 views of the memory's regions (made again after the memory grows, which detaches the old ones). */
-function views(memory: WebAssembly.Memory): Pick<Kernel, 'packA' | 'packB' | 'cBlock' | 'remembered'> {
+function views(memory: WebAssembly.Memory): Pick<Kernel, 'packA' | 'packB' | 'floats' | 'remembered'> {
   return {
     packA: new Float32Array(memory.buffer, A_OFFSET, MC * KC),
     packB: new Float32Array(memory.buffer, B_OFFSET, KC * NC),
-    cBlock: new Float32Array(memory.buffer, C_OFFSET, MC * NC),
+    floats: new Float32Array(memory.buffer),
     remembered: new Float32Array(memory.buffer, REMEMBERED_OFFSET),
   };
+}
+
+/** Grow the memory to at least `bytes` (and remake the views, which growing detaches). */
+function ensureBytes(kern: Kernel, bytes: number): void {
+  if (kern.memory.buffer.byteLength >= bytes) return;
+  kern.memory.grow(Math.ceil((bytes - kern.memory.buffer.byteLength) / 65536));
+  Object.assign(kern, views(kern.memory));
 }
 
 /** True where the SIMD kernel can run (gemm.ts asks before choosing it). */
@@ -97,6 +110,7 @@ export function gemmWasmAvailable(): boolean {
 /**
  * C += op(A)·op(B) for float32 operands, addressed as in gemm-kernels.ts' gemmPacked:
  * op(A)(i, p) = a[ao + i·sai + p·sap], op(B)(p, j) = b[bo + p·sbp + j·sbj], C(i, j) = c[co + i·ldc + j].
+ * With accumulate false, C = op(A)·op(B) instead (C is not read: the bits of zeroing it first).
  * Call only when gemmWasmAvailable().
  */
 export function gemmPackedWasm(
@@ -104,6 +118,7 @@ export function gemmPackedWasm(
   a: TypedArray, ao: number, sai: number, sap: number,
   b: TypedArray, bo: number, sbp: number, sbj: number,
   c: TypedArray, co: number, ldc: number,
+  accumulate = true,
   packing?: 'remember' | 'reuse',
 ): void {
   const kern = gemmKernel()!;
@@ -116,12 +131,22 @@ export function gemmPackedWasm(
     if (packing === 'remember' || !same) packWholeB(kern, b, bo, sbp, sbj, k, n);
     whole = true;
   }
-  const { block, packA, packB, cBlock } = kern;
+  // The strip: with one KC slice (k ≤ KC), room for one block, added into C as it is computed;
+  // with more, C's columns jc .. jc+nc of every row (padded to whole 4-row panels, row stride
+  // ncPadded), where the kernel adds the blocks of every slice before it goes back into C.
+  const slices = Math.ceil(k / KC);
+  const stripRows = slices === 1 ? Math.min(Math.ceil(m / MR) * MR, MC) : Math.ceil(m / MR) * MR;
+  const stripOffset = REMEMBERED_OFFSET + kern.rememberedBytes;
+  ensureBytes(kern, stripOffset + stripRows * Math.min(Math.ceil(n / NR) * NR, NC) * 4);
+  const { block, packA, packB, floats } = kern; // (after growing: growing detaches the views)
+  const strip = stripOffset / 4;
   let bOffset = B_OFFSET;
   let wholeBlock = 0; // byte offset of the current (jc, pc) block inside the remembered region
   for (let jc = 0; jc < n; jc += NC) {
     const nc = Math.min(NC, n - jc);
     const ncPadded = Math.ceil(nc / NR) * NR;
+    // More than one slice: C[.., jc .. jc+nc] → the strip, when the product is added to C.
+    if (slices > 1 && accumulate) copyRows(c, co + jc, ldc, floats, strip, ncPadded, m, nc);
     for (let pc = 0; pc < k; pc += KC) {
       const kc = Math.min(KC, k - pc);
       if (whole) {
@@ -136,26 +161,45 @@ export function gemmPackedWasm(
         const mcPadded = Math.ceil(mc / MR) * MR;
         // op(A)[ic .. ic+mc, pc .. pc+kc] → 4-row panels, zero-padded to a multiple of 4.
         packPanels(a, ao + ic * sai + pc * sap, sai, sap, mc, kc, MR, packA);
-        block(mcPadded, ncPadded, kc, A_OFFSET, bOffset, C_OFFSET);
-        // C[ic.., jc..] += the block (its padding rows and columns are dropped).
-        for (let r = 0; r < mc; r++) {
-          const row = co + (ic + r) * ldc + jc;
-          const from = r * ncPadded;
-          for (let q = 0; q < nc; q++) c[row + q] += cBlock[from + q];
+        if (slices === 1) {
+          // The block, then C[ic.., jc..] (+)= the block (its padding rows and columns dropped).
+          block(mcPadded, ncPadded, kc, A_OFFSET, bOffset, stripOffset, 0);
+          if (!accumulate) {
+            copyRows(floats, strip, ncPadded, c, co + ic * ldc + jc, ldc, mc, nc);
+            continue;
+          }
+          for (let r = 0; r < mc; r++) {
+            const row = co + (ic + r) * ldc + jc;
+            const from = strip + r * ncPadded;
+            for (let q = 0; q < nc; q++) c[row + q] += floats[from + q];
+          }
+        } else {
+          // strip[ic.., ..] += the block (the first slice's block is stored, when C is overwritten).
+          block(mcPadded, ncPadded, kc, A_OFFSET, bOffset, stripOffset + ic * ncPadded * 4, accumulate || pc > 0 ? 1 : 0);
         }
       }
     }
+    // The strip → C[.., jc .. jc+nc] (its padding is dropped).
+    if (slices > 1) copyRows(floats, strip, ncPadded, c, co + jc, ldc, m, nc);
+  }
+}
+
+/** rows × cols floats from `from` (row stride fromStride) to `to` (row stride toStride). */
+function copyRows(from: TypedArray, fromAt: number, fromStride: number, to: TypedArray, toAt: number, toStride: number, rows: number, cols: number): void {
+  for (let r = 0; r < rows; r++) {
+    const f = fromAt + r * fromStride;
+    const t = toAt + r * toStride;
+    // A long row as one copy (a memcpy); a short one element by element (making the view costs more).
+    if (cols >= 64) to.set(from.subarray(f, f + cols), t);
+    else for (let q = 0; q < cols; q++) to[t + q] = from[f + q];
   }
 }
 
 /** Pack all of op(B) into the remembered region, block after block in the loop order of gemmPackedWasm. */
 function packWholeB(kern: Kernel, b: TypedArray, bo: number, sbp: number, sbj: number, k: number, n: number): void {
   const bytes = Math.ceil(n / NR) * NR * k * 4;
-  const needed = REMEMBERED_OFFSET + bytes;
-  if (kern.memory.buffer.byteLength < needed) {
-    kern.memory.grow(Math.ceil((needed - kern.memory.buffer.byteLength) / 65536));
-    Object.assign(kern, views(kern.memory));
-  }
+  kern.rememberedBytes = Math.max(kern.rememberedBytes, bytes);
+  ensureBytes(kern, REMEMBERED_OFFSET + kern.rememberedBytes);
   let at = 0; // float index in the remembered region
   for (let jc = 0; jc < n; jc += NC) {
     const nc = Math.min(NC, n - jc);

@@ -47,18 +47,20 @@ export interface MatrixRef {
 }
 
 export function gemm(m: number, n: number, k: number, a: MatrixRef, b: MatrixRef, c: MatrixRef, accumulate: boolean): void {
-  if (!accumulate) zeroMatrix(c.data, c.offset, c.ld, m, n);
-  if (m === 0 || n === 0 || k === 0) return;
   // op(A)(i, p) = a[offset + i·sai + p·sap];  op(B)(p, j) = b[offset + p·sbp + j·sbj]
   const transA = a.transpose === true;
   const transB = b.transpose === true;
   const sai = transA ? 1 : a.ld;
   const sap = transA ? a.ld : 1;
-  if (usePacked(m, n, k)) {
-    if (a.data instanceof Float32Array && b.data instanceof Float32Array && c.data instanceof Float32Array && gemmWasmAvailable()) {
-      gemmPackedWasm(m, n, k, a.data, a.offset, sai, sap, b.data, b.offset, transB ? 1 : b.ld, transB ? b.ld : 1, c.data, c.offset, c.ld, b.packing);
-      return;
-    }
+  const packed = usePacked(m, n, k);
+  if (packed && a.data instanceof Float32Array && b.data instanceof Float32Array && c.data instanceof Float32Array && gemmWasmAvailable()) {
+    // The SIMD kernel overwrites C itself when not accumulating (no zeroing pass).
+    gemmPackedWasm(m, n, k, a.data, a.offset, sai, sap, b.data, b.offset, transB ? 1 : b.ld, transB ? b.ld : 1, c.data, c.offset, c.ld, accumulate, b.packing);
+    return;
+  }
+  if (!accumulate) zeroMatrix(c.data, c.offset, c.ld, m, n);
+  if (m === 0 || n === 0 || k === 0) return;
+  if (packed) {
     gemmPacked(m, n, k, a.data, a.offset, sai, sap, b.data, b.offset, transB ? 1 : b.ld, transB ? b.ld : 1, c.data, c.offset, c.ld);
   } else if (m * n * k >= ROWS_WASM_MIN_WORK && a.data instanceof Float32Array && b.data instanceof Float32Array && c.data instanceof Float32Array && gemmWasmAvailable()) {
     gemmRowsWasm(m, n, k, a.data, a.offset, sai, sap, b.data, b.offset, b.ld, transB, c.data, c.offset, c.ld, b.packing);

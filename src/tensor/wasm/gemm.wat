@@ -1,18 +1,19 @@
 ;; One block of a packed matrix product in WebAssembly SIMD, float32 (see ../gemm-wasm.ts):
 ;;
-;;   C[mc × nc] = A[mc × kc] · B[kc × nc]
+;;   C[mc × nc] (+)= A[mc × kc] · B[kc × nc]
 ;;
 ;; A packed in 4-row panels (panel i/4: element (i + r, p) at aOff + ((i/4)·kc + p)·16 + 4r),
 ;; B packed in 8-column panels (panel j/8: element (p, j + q) at bOff + ((j/8)·kc + p)·32 + 4q),
-;; C written (not accumulated) row-major with row stride nc, at cOff. mc is a multiple of 4 and
-;; nc of 8 (the panels are zero-padded). A 4×8 tile of C is held in eight f32x4 registers and
-;; updated by kc rank-1 steps, c[r][q] += a[r]·b[q] (a multiply, then an add: no fused
-;; multiply-add, so every run gives the same bits). Built into gemm-binary.ts by
+;; C row-major with row stride nc, at cOff. mc is a multiple of 4 and nc of 8 (the panels are
+;; zero-padded). A 4×8 tile of the product is summed from zero in eight f32x4 registers by kc
+;; rank-1 steps, t[r][q] += a[r]·b[q] (a multiply, then an add: no fused multiply-add, so every
+;; run gives the same bits), then added to C's tile, c += t, with accumulate = 1, or stored,
+;; c = t, with accumulate = 0. Built into gemm-binary.ts by
 ;; scripts/build-wasm.mjs.
 (module
   (import "env" "memory" (memory 1))
   (func $block (export "block")
-    (param $mc i32) (param $nc i32) (param $kc i32) (param $aOff i32) (param $bOff i32) (param $cOff i32)
+    (param $mc i32) (param $nc i32) (param $kc i32) (param $aOff i32) (param $bOff i32) (param $cOff i32) (param $accumulate i32)
     (local $i i32) (local $j i32) (local $p i32) (local $pa i32) (local $pb i32) (local $ci i32)
     (local $ldcBytes i32) (local $panelA i32) (local $panelB i32)
     (local $a v128) (local $b0 v128) (local $b1 v128)
@@ -61,19 +62,33 @@
                 (local.set $pb (i32.add (local.get $pb) (i32.const 32)))
                 (local.set $p (i32.add (local.get $p) (i32.const 1)))
                 (br $pLoop)))
-            ;; the tile to C rows i..i+3, columns j..j+7
+            ;; C rows i..i+3, columns j..j+7: the tile added to them (accumulate), or stored
             (local.set $ci (i32.add (local.get $cOff) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $nc)) (local.get $j)) (i32.const 2))))
-        (v128.store (local.get $ci) (local.get $c00))
-        (v128.store offset=16 (local.get $ci) (local.get $c01))
-        (local.set $ci (i32.add (local.get $ci) (local.get $ldcBytes)))
-        (v128.store (local.get $ci) (local.get $c10))
-        (v128.store offset=16 (local.get $ci) (local.get $c11))
-        (local.set $ci (i32.add (local.get $ci) (local.get $ldcBytes)))
-        (v128.store (local.get $ci) (local.get $c20))
-        (v128.store offset=16 (local.get $ci) (local.get $c21))
-        (local.set $ci (i32.add (local.get $ci) (local.get $ldcBytes)))
-        (v128.store (local.get $ci) (local.get $c30))
-        (v128.store offset=16 (local.get $ci) (local.get $c31))
+            (if (local.get $accumulate)
+              (then
+            (v128.store (local.get $ci) (f32x4.add (v128.load (local.get $ci)) (local.get $c00)))
+            (v128.store offset=16 (local.get $ci) (f32x4.add (v128.load offset=16 (local.get $ci)) (local.get $c01)))
+            (local.set $ci (i32.add (local.get $ci) (local.get $ldcBytes)))
+            (v128.store (local.get $ci) (f32x4.add (v128.load (local.get $ci)) (local.get $c10)))
+            (v128.store offset=16 (local.get $ci) (f32x4.add (v128.load offset=16 (local.get $ci)) (local.get $c11)))
+            (local.set $ci (i32.add (local.get $ci) (local.get $ldcBytes)))
+            (v128.store (local.get $ci) (f32x4.add (v128.load (local.get $ci)) (local.get $c20)))
+            (v128.store offset=16 (local.get $ci) (f32x4.add (v128.load offset=16 (local.get $ci)) (local.get $c21)))
+            (local.set $ci (i32.add (local.get $ci) (local.get $ldcBytes)))
+            (v128.store (local.get $ci) (f32x4.add (v128.load (local.get $ci)) (local.get $c30)))
+            (v128.store offset=16 (local.get $ci) (f32x4.add (v128.load offset=16 (local.get $ci)) (local.get $c31))))
+              (else
+            (v128.store (local.get $ci) (local.get $c00))
+            (v128.store offset=16 (local.get $ci) (local.get $c01))
+            (local.set $ci (i32.add (local.get $ci) (local.get $ldcBytes)))
+            (v128.store (local.get $ci) (local.get $c10))
+            (v128.store offset=16 (local.get $ci) (local.get $c11))
+            (local.set $ci (i32.add (local.get $ci) (local.get $ldcBytes)))
+            (v128.store (local.get $ci) (local.get $c20))
+            (v128.store offset=16 (local.get $ci) (local.get $c21))
+            (local.set $ci (i32.add (local.get $ci) (local.get $ldcBytes)))
+            (v128.store (local.get $ci) (local.get $c30))
+            (v128.store offset=16 (local.get $ci) (local.get $c31))))
             (local.set $i (i32.add (local.get $i) (i32.const 4)))
             (br $iLoop)))
         (local.set $j (i32.add (local.get $j) (i32.const 8)))
