@@ -9,9 +9,8 @@
  * computes the whole MC×NC block of the product in 4×8 register tiles (eight f32x4 accumulators)
  * and this file adds it to C; where there are several KC slices, the kernel adds their blocks
  * itself, into C's columns of the NC block copied into the module's memory (the "strip") before
- * the first slice and back after the last. Products and sums are float32 (as
- * TF.js and Keras compute float32 layers), against float64 in the JavaScript kernels; float64
- * operands stay there.
+ * the first slice and back after the last. Products and sums are float32 (as TF.js and Keras
+ * compute float32 layers), against float64 in the JavaScript kernels; float64 operands stay there.
  */
 import type { TypedArray } from './alloc.js';
 import { compileKernel } from '../common/wasm.js';

@@ -8,8 +8,7 @@
 ;; zero-padded). A 4×8 tile of the product is summed from zero in eight f32x4 registers by kc
 ;; rank-1 steps, t[r][q] += a[r]·b[q] (a multiply, then an add: no fused multiply-add, so every
 ;; run gives the same bits), then added to C's tile, c += t, with accumulate = 1, or stored,
-;; c = t, with accumulate = 0. Built into gemm-binary.ts by
-;; scripts/build-wasm.mjs.
+;; c = t, with accumulate = 0. Built into gemm-binary.ts by scripts/build-wasm.mjs.
 (module
   (import "env" "memory" (memory 1))
   (func $block (export "block")
