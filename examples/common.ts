@@ -34,8 +34,13 @@ export interface Outcome {
   /** How long it trained, e.g. '250 epochs' or '10,000 updates'. */
   training: string;
   /** Further yes/no outcomes the original reports, by name (e.g. 'writes A..Z from A'). */
-  checks?: Record<string, boolean>;  /** One line of detail worth keeping in the report (e.g. which patterns were wrong). */
+  checks?: Record<string, boolean>;
+  /** One line of detail worth keeping in the report (e.g. which patterns were wrong). */
   details?: string;
+  /** T2f: how many samples it got wrong, by the length of their substring (1..5 letters). */
+  wrongByLength?: number[];
+  /** T3: the trained model's accuracy on 10,000 further new sequences, in [0, 1]. */
+  heldOutAccuracy?: number;
 }
 
 /** One experiment: a tutorial's framing, runnable for any seed. */
@@ -161,6 +166,39 @@ export class DataRandom {
   randint(low: number, high: number): number {
     return low + Math.floor(this.next() * (high - low));
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Comparing two framings run on the same seeds
+
+/** How framing B fared against framing A over paired runs (same seed, same data for both). */
+export interface PairedDifference {
+  /** Number of pairs. */
+  n: number;
+  /** Mean of b - a over the pairs. */
+  mean: number;
+  /** Sample standard deviation of b - a (n - 1 in the denominator; 0 for one pair). */
+  sd: number;
+  /** Standard error of the mean difference, sd / sqrt(n). */
+  se: number;
+  /** Pairs where b scored higher, lower, and the same as a. */
+  higher: number;
+  lower: number;
+  same: number;
+}
+
+/**
+ * The paired differences b[k] - a[k]. With the same seed (same data, same initial weights where
+ * the framings allow), the seed-to-seed spread cancels and only the framing's effect and the
+ * training's own noise remain; the standard error says how far the mean can move by chance.
+ */
+export function pairedDifference(a: readonly number[], b: readonly number[]): PairedDifference {
+  if (a.length !== b.length || a.length === 0) throw new Error(`pairedDifference: expected two equally long, non-empty lists, got ${a.length} and ${b.length}`);
+  const n = a.length;
+  const d = a.map((x, k) => b[k] - x);
+  const mean = d.reduce((s, x) => s + x, 0) / n;
+  const sd = n > 1 ? Math.sqrt(d.reduce((s, x) => s + (x - mean) ** 2, 0) / (n - 1)) : 0;
+  return { n, mean, sd, se: sd / Math.sqrt(n), higher: d.filter((x) => x > 0).length, lower: d.filter((x) => x < 0).length, same: d.filter((x) => x === 0).length };
 }
 
 // ---------------------------------------------------------------------------------------------

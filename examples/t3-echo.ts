@@ -110,6 +110,7 @@ export function echo(o: RunOptions, s: EchoSetting): Outcome {
     training: `${updates.toLocaleString('en')} updates`,
     checks: { 'at least 98/100': correct >= 98 },
     details: `10,000 more new sequences: ${(p * 100).toFixed(2)}%, so P(100/100) ≈ ${(p ** 100).toFixed(2)}`,
+    heldOutAccuracy: p,
   };
 }
 

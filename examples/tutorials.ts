@@ -3,7 +3,7 @@
  *
  *   npm run tutorials                   each experiment once (seed 1), printed as its example
  *                                       prints it, then a summary table
- *   npm run tutorials -- --report       each experiment over its seeds (T1, T3: 20; T2f: 10; the rest 5),
+ *   npm run tutorials -- --report       each experiment over its seeds (T1, T3: 20; T2f: 30; the rest 5),
  *                                       then writes docs/tutorial-results.md from what it measured
  *
  * Flags (both modes):
@@ -26,7 +26,7 @@ import { includeInReadme } from '../bench/readme-include.js';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseFlags, percent, readmeExcerpt, select, type Experiment, type Outcome } from './common.js';
+import { pairedDifference, parseFlags, percent, readmeExcerpt, select, type Experiment, type Outcome } from './common.js';
 import { experiments as t1 } from './t1-memory.js';
 import { experiments as t2 } from './t2-alphabet.js';
 import { experiments as t3 } from './t3-echo.js';
@@ -290,8 +290,17 @@ function reportMarkdown(rows: Row[], run: { totalSeconds: number; jobsCount: num
     md.push('## T2 f, padded with 0 = A, against the fix (letters 1..26, padding masked)');
     md.push('');
     const pairs = f.runs.map((run) => [run, fm.runs.find((m) => m.job.seed === run.job.seed)] as const).filter(([, m]) => m !== undefined);
-    const atLeast = pairs.filter(([run, m]) => m!.outcome.accuracy >= run.outcome.accuracy).length;
-    md.push(`The same 1000 samples for both on each seed. The fixed framing scored at least as well as the original on ${atLeast} of ${pairs.length} seeds; mean ${percent(fm.mean)} against ${percent(f.mean)}${fm.mean >= f.mean ? '' : ': BELOW the original framing'}.`);
+    const d = pairedDifference(pairs.map(([run]) => run.outcome.accuracy), pairs.map(([, m]) => m!.outcome.accuracy));
+    const points = (x: number): string => (100 * x).toFixed(2);
+    const verdict = d.mean >= 0 ? 'the fix scored at least as well as the original framing' : `the fix scored BELOW the original framing, by ${points(-d.mean)} points on average (the standard error of that mean: ${points(d.se)})`;
+    md.push(`The same 1000 samples for both on each seed. Against the original framing the fix scored higher on ${d.higher}, lower on ${d.lower} and the same on ${d.same} of ${d.n} seeds; means ${percent(fm.mean)} (fix) and ${percent(f.mean)} (original), a paired difference of ${d.mean >= 0 ? '+' : '−'}${points(Math.abs(d.mean))} points (standard deviation over seeds ${points(d.sd)}): ${verdict}.`);
+    const byLength = (row: Row): string => {
+      const sums = [0, 0, 0, 0, 0];
+      for (const run of row.runs) run.outcome.wrongByLength?.forEach((n, k) => (sums[k] += n));
+      return sums.map((n, k) => `${k + 1} letter${k === 0 ? '' : 's'}: ${n}`).join(', ');
+    };
+    md.push('');
+    md.push(`Wrong samples by the length of the substring, summed over the seeds: T2f ${byLength(f)}; T2f-masked ${byLength(fm)}.`);
     md.push('');
     md.push('| seed | T2f (original framing) | T2f-masked (fixed) |');
     md.push('|---|---|---|');
@@ -319,6 +328,15 @@ function reportMarkdown(rows: Row[], run: { totalSeconds: number; jobsCount: num
     md.push('');
     for (const r of echoRows) {
       for (const d of r.runs) md.push(`- ${r.experiment.id}, seed ${d.job.seed}: ${d.outcome.text}; ${d.outcome.details ?? '?'}`);
+    }
+    md.push('');
+    // The count of seeds at 100/100 that the trained models themselves lead one to expect: the sum
+    // over seeds of p^100, p measured on the 10,000 further sequences.
+    for (const r of echoRows) {
+      const ps = r.runs.map((d) => d.outcome.heldOutAccuracy).filter((p): p is number => p !== undefined);
+      if (ps.length !== r.runs.length) continue;
+      const expected = ps.reduce((s, p) => s + p ** 100, 0);
+      md.push(`- **${r.experiment.id}**: from each model's accuracy on its 10,000 further sequences, ${expected.toFixed(1)} of the ${ps.length} seeds would be expected to show 100/100 on 100 sequences; ${r.asOriginal} did. Mean accuracy on the further sequences: ${percent(ps.reduce((s, p) => s + p, 0) / ps.length)} (lowest ${percent(Math.min(...ps))}).`);
     }
     md.push('');
   }

@@ -15,7 +15,7 @@ import { experiments as t1 } from '../examples/t1-memory.js';
 import { experiments as t2 } from '../examples/t2-alphabet.js';
 import { experiments as t3 } from '../examples/t3-echo.js';
 import { experiments as t4 } from '../examples/t4-two-steps.js';
-import type { Experiment, Outcome } from '../examples/common.js';
+import { pairedDifference, type Experiment, type Outcome } from '../examples/common.js';
 
 const all: Experiment[] = [...t1, ...t2, ...t3, ...t4];
 
@@ -149,5 +149,20 @@ describe('T4: stateless, stateful, or one sequence of two steps', () => {
 
   it('one sample of two time steps with returnSequences: learns both (seeds 1..3)', () => {
     for (let seed = 1; seed <= 3; seed++) expect(run('T4-sequence', seed).text, `seed ${seed}`).toBe('2/2');
+  });
+});
+
+describe('the report: comparing two framings over the same seeds', () => {
+  it('pairedDifference gives the mean, spread and standard error of b - a, and the sign counts (worked by hand)', () => {
+    // d = b - a = [0.1, 0, -0.2]: mean -1/30; deviations 2/15, 1/30, -1/6; squares sum 7/150,
+    // over n - 1 = 2: 7/300; sd = sqrt(7/300); se = sd / sqrt(3).
+    const d = pairedDifference([0.5, 0.6, 0.7], [0.6, 0.6, 0.5]);
+    expect(d.n).toBe(3);
+    expect(d.mean).toBeCloseTo(-1 / 30, 12);
+    expect(d.sd).toBeCloseTo(Math.sqrt(7 / 300), 12);
+    expect(d.se).toBeCloseTo(Math.sqrt(7 / 300) / Math.sqrt(3), 12);
+    expect([d.higher, d.lower, d.same]).toEqual([1, 1, 1]);
+    expect(pairedDifference([0.9], [0.95])).toMatchObject({ n: 1, sd: 0, se: 0, higher: 1 });
+    expect(() => pairedDifference([0.9, 0.8], [0.9])).toThrow(/equally long/);
   });
 });
