@@ -196,15 +196,14 @@ function framingE(o: RunOptions): Outcome {
 // sequence is computed exactly as the unpadded one would be.
 // What the fix does not change is what there is to learn. The collision never changed a target
 // (a padded sequence equals the same sequence with a leading A, and that has the same next
-// letter), so the two are expected to score alike, up to seed-to-seed noise. The report lists the
-// patterns each gets wrong: one-letter substrings are framing (a) again, one step of one scalar
-// to 26 classes, with or without the padding in front of them.
-// Measured on seeds 1..10 (docs/tutorials.md has the table): means 97.86% (this framing), 98.15%
-// (letters 1..26, padding 0 not masked) and 98.01% (T2f-masked), each with a seed-to-seed spread
-// larger than the differences; the unmasked model does lean on its padding steps as a warm-up of
-// the state, but its one-letter substrings fare no better for it (32, 34, 37 wrong one-letter
-// patterns in all). No variant that stays with the tutorial was clearly better, so T2f-masked
-// stays the fix: with masking a padded sequence is computed exactly as the unpadded one.
+// letter), so masking removes an ambiguity in the input, not a wrong label. Measured over 30
+// paired seeds (docs/tutorial-results.md), the masked model scores a little LOWER, and nearly
+// every wrong sample of either framing (all of the masked one's) is a one-letter substring:
+// framing (a) again, one step of one scalar to 26 classes. The unmasked model reaches that step from the state its four padding
+// steps leave behind, which only one-letter inputs start from: through h·U and f⊙c it is a
+// learned offset for them alone. The masked model starts them from zero, with the bias every
+// step shares. docs/tutorials.md has the figures and a start-marker variant that did not help.
+// Masking's worth is elsewhere: a padded sequence is computed exactly as the unpadded one.
 function variableLengthData(seed: number): { dataX: number[][]; dataY: number[] } {
   const random = new DataRandom(seed);
   const dataX: number[][] = [];
