@@ -528,7 +528,7 @@ group('splitValidation', () => {
     }
     expect(() => splitValidation(x, y, '0.2' as never)).toThrow('splitValidation: validationSplit: expected a number in [0, 1), got string 0.2');
     expect(() => splitValidation(x, [1, 2], 0.2)).toThrow('splitValidation: x and y must hold the same number of samples, got x of shape [5, 2] and y of shape [2]');
-    expect(() => splitValidation([1], [1], 0.5)).toThrow('splitValidation: 1 samples are not enough to hold out validationSplit 0.5: it leaves 0 for training and 1 for validation; give more data or another validationSplit');
+    expect(() => splitValidation([1], [1], 0.5)).toThrow('splitValidation: 1 sample is not enough to hold out validationSplit 0.5: it leaves 0 for training and 1 for validation; give more data or another validationSplit');
     // 1 - 1e-17 rounds to 1, so nothing would be held out.
     expect(() => splitValidation(x, y, 1e-17)).toThrow('splitValidation: 5 samples are not enough to hold out validationSplit 1e-17: it leaves 5 for training and 0 for validation; give more data or another validationSplit');
     expect(() => splitValidation(3, y, 0.2)).toThrow('splitValidation: x: expected a tensor of rank 1 or more (samples first), got a scalar');

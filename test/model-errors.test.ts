@@ -94,6 +94,7 @@ describe('stateful batch size', () => {
     expectRefused(model, () => model.evaluate(x3, y3), new RegExp(`evaluate: ${msg.source}`));
     expectRefused(model, () => model.trainOnBatch(x3, y3), /trainOnBatch: x has 3 samples/);
     expectRefused(model, () => model.computeGradients(x3, y3), /computeGradients: x has 3 samples/);
+    expectRefused(model, () => model.predict(tensor((x.toArray() as number[][][]).slice(0, 1))), /predict: x has 1 sample, which is not a multiple of the batch size 2/);
   });
 
   it('trainOnBatch / computeGradients with two batches at once are refused (one batch of exactly 2)', () => {

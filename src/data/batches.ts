@@ -121,7 +121,7 @@ export function splitValidation(x: TensorLike, y: TensorLike, validationSplit: n
   if (validationSplit === 0) return { x: xs, y: ys, xVal: null, yVal: null };
   const splitAt = Math.floor(n * (1 - validationSplit));
   if (splitAt === 0 || splitAt === n) {
-    throw new RangeError(`splitValidation: ${n} samples are not enough to hold out validationSplit ${validationSplit}: it leaves ${splitAt} for training and ${n - splitAt} for validation; give more data or another validationSplit`);
+    throw new RangeError(`splitValidation: ${n === 1 ? '1 sample is' : `${n} samples are`} not enough to hold out validationSplit ${validationSplit}: it leaves ${splitAt} for training and ${n - splitAt} for validation; give more data or another validationSplit`);
   }
   return {
     x: sliceRows(xs, 0, splitAt),

@@ -790,7 +790,7 @@ export class Sequential implements TrainingModel {
     const fixed = this.fixedBatchSize;
     if (!this.stateful || fixed === undefined) return;
     if (samples % fixed !== 0) {
-      throw new RangeError(`${where}: ${argument} has ${samples} samples, which is not a multiple of the batch size ${fixed} fixed by batchInputShape ${formatShape(this.layerList[0].batchInputShape!)}: a stateful model carries the state of sample i of one batch into sample i of the next, so every batch must be full`);
+      throw new RangeError(`${where}: ${argument} has ${samples} sample${samples === 1 ? '' : 's'}, which is not a multiple of the batch size ${fixed} fixed by batchInputShape ${formatShape(this.layerList[0].batchInputShape!)}: a stateful model carries the state of sample i of one batch into sample i of the next, so every batch must be full`);
     }
   }
 
