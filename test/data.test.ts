@@ -72,10 +72,10 @@ group('oneHot', () => {
     expect(() => oneHot([NaN], 3)).toThrow('oneHot: indices: expected integer class indices in [0, 3), got NaN at index [0]');
     // A non-integer close to an integer is not rounded away by a float32 conversion.
     expect(() => oneHot([1.0000001], 3)).toThrow('got 1.0000001 at index [0]');
-    expect(() => oneHot([0], 0)).toThrow('oneHot: depth: expected a positive integer, got number 0');
-    expect(() => oneHot([0], 2.5)).toThrow('oneHot: depth: expected a positive integer, got number 2.5');
+    expect(() => oneHot([0], 0)).toThrow('oneHot: depth: expected a positive integer, got 0');
+    expect(() => oneHot([0], 2.5)).toThrow('oneHot: depth: expected a positive integer, got 2.5');
     expect(() => oneHot([0], 2, 'int32' as never)).toThrow(`oneHot: dtype: expected 'float32' or 'float64', got "int32"`);
-    expect(() => oneHot('abc' as never, 2)).toThrow('oneHot: indices: expected a Tensor, nested number arrays, a typed array or an ndarray, got string abc');
+    expect(() => oneHot('abc' as never, 2)).toThrow('oneHot: indices: expected a Tensor, nested number arrays, a typed array or an ndarray, got "abc"');
     expect(() => oneHot([[1], [1, 2]], 3)).toThrow('oneHot: indices: ragged nested array: at [1] expected an array of length 1, got an array of length 2');
   });
 });
@@ -122,7 +122,7 @@ group('toCategorical', () => {
     expect(() => toCategorical([0, -1])).toThrow('toCategorical: y: expected non-negative integer class indices, got -1 at index [1] of a tensor of shape [2]');
     expect(() => toCategorical([[0.5]])).toThrow('toCategorical: y: expected non-negative integer class indices, got 0.5 at index [0, 0] of a tensor of shape [1, 1]');
     expect(() => toCategorical([[0], [3]], 3)).toThrow('toCategorical: y: expected integer class indices in [0, 3), got 3 at index [1, 0] of a tensor of shape [2, 1]');
-    expect(() => toCategorical([0], 0)).toThrow('toCategorical: numClasses: expected a positive integer, got number 0');
+    expect(() => toCategorical([0], 0)).toThrow('toCategorical: numClasses: expected a positive integer, got 0');
     expect(() => toCategorical([0], 2, 'int8' as never)).toThrow(`toCategorical: dtype: expected 'float32' or 'float64', got "int8"`);
     expect(() => toCategorical({} as never)).toThrow('toCategorical: y: expected a Tensor, nested number arrays, a typed array or an ndarray, got an object (Object)');
   });
@@ -168,9 +168,9 @@ group('argmax', () => {
 
   it('rejects scalars, bad axes and empty axes', () => {
     expect(() => argmax(3)).toThrow('argmax: x: expected a tensor of rank 1 or more, got a scalar (shape [])');
-    expect(() => argmax([[1, 2]], 2)).toThrow('argmax: axis: expected an integer in [-2, 2) for x of shape [1, 2], got number 2');
-    expect(() => argmax([[1, 2]], -3)).toThrow('argmax: axis: expected an integer in [-2, 2) for x of shape [1, 2], got number -3');
-    expect(() => argmax([[1, 2]], 0.5)).toThrow('argmax: axis: expected an integer in [-2, 2) for x of shape [1, 2], got number 0.5');
+    expect(() => argmax([[1, 2]], 2)).toThrow('argmax: axis: expected an integer in [-2, 2) for x of shape [1, 2], got 2');
+    expect(() => argmax([[1, 2]], -3)).toThrow('argmax: axis: expected an integer in [-2, 2) for x of shape [1, 2], got -3');
+    expect(() => argmax([[1, 2]], 0.5)).toThrow('argmax: axis: expected an integer in [-2, 2) for x of shape [1, 2], got 0.5');
     expect(() => argmax(tensor(new Float32Array(0), [2, 0]))).toThrow('argmax: x: axis 1 of shape [2, 0] is empty, so it has no maximum');
     expect(() => argmax(null as never)).toThrow('argmax: x: expected a Tensor, nested number arrays, a typed array or an ndarray, got null');
   });
@@ -292,19 +292,19 @@ group('padSequences', () => {
     expect(() => padSequences([[1], [[1, 2]]])).toThrow('padSequences: sequences[1]: expected numbers as elements (as in sequences[0]), got elements of shape [2]');
     expect(() => padSequences([[], [[1, 2]], [[1, 2, 3]]])).toThrow('padSequences: sequences[2]: expected elements of shape [2] (as in sequences[1]), got elements of shape [3]');
     expect(() => padSequences([[[1, 2], [3]]] as never)).toThrow('padSequences: sequences[0]: ragged nested array: at [1] expected an array of length 2, got an array of length 1');
-    expect(() => padSequences([1, 2] as never)).toThrow('padSequences: sequences[0]: expected a sequence (an array of numbers or of feature vectors), got number 1');
-    expect(() => padSequences('abc' as never)).toThrow('padSequences: sequences: expected an array of sequences, a Tensor or an ndarray, got string abc');
+    expect(() => padSequences([1, 2] as never)).toThrow('padSequences: sequences[0]: expected a sequence (an array of numbers or of feature vectors), got 1');
+    expect(() => padSequences('abc' as never)).toThrow('padSequences: sequences: expected an array of sequences, a Tensor or an ndarray, got "abc"');
     expect(() => padSequences(new Float32Array(3) as never)).toThrow('padSequences: sequences: expected an array of sequences, a Tensor or an ndarray, got an object (Float32Array)');
     expect(() => padSequences(tensor([1, 2, 3]))).toThrow('padSequences: sequences: expected a tensor of rank 2 or more (one row per sequence), got shape [3]');
     expect(() => padSequences([[1]], { maxLen: 3 } as never)).toThrow(`padSequences: unknown option 'maxLen'; expected one of 'maxlen', 'padding', 'truncating', 'value', 'dtype'`);
     expect(() => padSequences([[1]], { padding: 'both' } as never)).toThrow(`padSequences: padding: expected 'pre' or 'post', got "both"`);
     expect(() => padSequences([[1]], { truncating: 'start' } as never)).toThrow(`padSequences: truncating: expected 'pre' or 'post', got "start"`);
-    expect(() => padSequences([[1]], { maxlen: -1 })).toThrow('padSequences: maxlen: expected a non-negative integer (or undefined for the longest sequence), got number -1');
-    expect(() => padSequences([[1]], { maxlen: 2.5 })).toThrow('padSequences: maxlen: expected a non-negative integer (or undefined for the longest sequence), got number 2.5');
-    expect(() => padSequences([[1]], { value: NaN })).toThrow('padSequences: value: expected a finite number, got number NaN');
-    expect(() => padSequences([[1]], { value: '0' } as never)).toThrow('padSequences: value: expected a finite number, got string 0');
+    expect(() => padSequences([[1]], { maxlen: -1 })).toThrow('padSequences: maxlen: expected a non-negative integer (or undefined for the longest sequence), got -1');
+    expect(() => padSequences([[1]], { maxlen: 2.5 })).toThrow('padSequences: maxlen: expected a non-negative integer (or undefined for the longest sequence), got 2.5');
+    expect(() => padSequences([[1]], { value: NaN })).toThrow('padSequences: value: expected a finite number, got NaN');
+    expect(() => padSequences([[1]], { value: '0' } as never)).toThrow('padSequences: value: expected a finite number, got "0"');
     expect(() => padSequences([[1]], { dtype: 'int32' } as never)).toThrow(`padSequences: dtype: expected 'float32' or 'float64', got "int32"`);
-    expect(() => padSequences([[1]], 'post' as never)).toThrow('padSequences: options must be an object, got string post');
+    expect(() => padSequences([[1]], 'post' as never)).toThrow('padSequences: options must be an object, got "post"');
   });
 
   it('keeps the right elements in order, with padding on the right side (property)', () => {
@@ -381,10 +381,10 @@ group('batchIndices', () => {
   });
 
   it('rejects bad arguments', () => {
-    expect(() => batchIndices(-1, 2, false)).toThrow('batchIndices: numSamples: expected a non-negative integer, got number -1');
-    expect(() => batchIndices(2.5, 2, false)).toThrow('batchIndices: numSamples: expected a non-negative integer, got number 2.5');
-    expect(() => batchIndices(4, 0, false)).toThrow('batchIndices: batchSize: expected a positive integer, got number 0');
-    expect(() => batchIndices(4, 2, 'yes' as never)).toThrow('batchIndices: shuffle: expected true or false, got string yes');
+    expect(() => batchIndices(-1, 2, false)).toThrow('batchIndices: numSamples: expected a non-negative integer, got -1');
+    expect(() => batchIndices(2.5, 2, false)).toThrow('batchIndices: numSamples: expected a non-negative integer, got 2.5');
+    expect(() => batchIndices(4, 0, false)).toThrow('batchIndices: batchSize: expected a positive integer, got 0');
+    expect(() => batchIndices(4, 2, 'yes' as never)).toThrow('batchIndices: shuffle: expected true or false, got "yes"');
   });
 });
 
@@ -411,12 +411,12 @@ group('sliceRows', () => {
 
   it('rejects bad ranges and scalars', () => {
     const x = tensor([[1], [2], [3]]);
-    expect(() => sliceRows(x, 2, 4)).toThrow('sliceRows: expected integers 0 <= start <= end <= 3 for t of shape [3, 1], got start number 2, end number 4');
-    expect(() => sliceRows(x, 2, 1)).toThrow('sliceRows: expected integers 0 <= start <= end <= 3 for t of shape [3, 1], got start number 2, end number 1');
-    expect(() => sliceRows(x, -1, 1)).toThrow('got start number -1, end number 1');
-    expect(() => sliceRows(x, 0.5, 1)).toThrow('got start number 0.5, end number 1');
+    expect(() => sliceRows(x, 2, 4)).toThrow('sliceRows: expected integers 0 <= start <= end <= 3 for t of shape [3, 1], got start 2, end 4');
+    expect(() => sliceRows(x, 2, 1)).toThrow('sliceRows: expected integers 0 <= start <= end <= 3 for t of shape [3, 1], got start 2, end 1');
+    expect(() => sliceRows(x, -1, 1)).toThrow('got start -1, end 1');
+    expect(() => sliceRows(x, 0.5, 1)).toThrow('got start 0.5, end 1');
     expect(() => sliceRows(7, 0, 1)).toThrow('sliceRows: t: expected a tensor of rank 1 or more (samples first), got a scalar');
-    expect(() => sliceRows(undefined as never, 0, 1)).toThrow('sliceRows: t: expected a Tensor, nested number arrays, a typed array or an ndarray, got undefined undefined');
+    expect(() => sliceRows(undefined as never, 0, 1)).toThrow('sliceRows: t: expected a Tensor, nested number arrays, a typed array or an ndarray, got undefined');
   });
 });
 
@@ -474,12 +474,12 @@ group('gatherRows', () => {
 
   it('rejects bad indices, ranges and out, writing nothing', () => {
     const out = new Tensor(new Float32Array(4).fill(7), [2, 1, 2]);
-    expect(() => gatherRows(x, [0, 4], 0, 2, out)).toThrow('gatherRows: indices[1]: expected a row index in [0, 4) for t of shape [4, 1, 2], got number 4');
+    expect(() => gatherRows(x, [0, 4], 0, 2, out)).toThrow('gatherRows: indices[1]: expected a row index in [0, 4) for t of shape [4, 1, 2], got 4');
     expect(Array.from(out.data)).toEqual([7, 7, 7, 7]);
-    expect(() => gatherRows(x, [0, 1.5])).toThrow('gatherRows: indices[1]: expected a row index in [0, 4) for t of shape [4, 1, 2], got number 1.5');
-    expect(() => gatherRows(x, [-1])).toThrow('gatherRows: indices[0]: expected a row index in [0, 4) for t of shape [4, 1, 2], got number -1');
-    expect(() => gatherRows(x, [0, 1], 1, 3)).toThrow('gatherRows: expected integers 0 <= start <= end <= 2 (the number of indices), got start number 1, end number 3');
-    expect(() => gatherRows(x, 3 as never)).toThrow('gatherRows: indices: expected an array of row indices, got number 3');
+    expect(() => gatherRows(x, [0, 1.5])).toThrow('gatherRows: indices[1]: expected a row index in [0, 4) for t of shape [4, 1, 2], got 1.5');
+    expect(() => gatherRows(x, [-1])).toThrow('gatherRows: indices[0]: expected a row index in [0, 4) for t of shape [4, 1, 2], got -1');
+    expect(() => gatherRows(x, [0, 1], 1, 3)).toThrow('gatherRows: expected integers 0 <= start <= end <= 2 (the number of indices), got start 1, end 3');
+    expect(() => gatherRows(x, 3 as never)).toThrow('gatherRows: indices: expected an array of row indices, got 3');
     expect(() => gatherRows(x, [0], 0, 1, [[1, 2]] as never)).toThrow('gatherRows: out: expected a Tensor, got an array of length 1');
     expect(() => gatherRows(x, [0, 1], 0, 2, sliceRows(x, 2, 4))).toThrow('gatherRows: out shares storage with t; rows would be overwritten while they are read');
     expect(() => gatherRows(5, [0])).toThrow('gatherRows: t: expected a tensor of rank 1 or more (samples first), got a scalar');
@@ -524,14 +524,14 @@ group('splitValidation', () => {
 
   it('rejects bad fractions, mismatched sample counts and splits that leave a part empty', () => {
     for (const bad of [1, -0.1, 1.5, NaN]) {
-      expect(() => splitValidation(x, y, bad)).toThrow(`splitValidation: validationSplit: expected a number in [0, 1), got number ${bad}`);
+      expect(() => splitValidation(x, y, bad)).toThrow(`splitValidation: validationSplit: expected a number in [0, 1), got ${bad}`);
     }
-    expect(() => splitValidation(x, y, '0.2' as never)).toThrow('splitValidation: validationSplit: expected a number in [0, 1), got string 0.2');
+    expect(() => splitValidation(x, y, '0.2' as never)).toThrow('splitValidation: validationSplit: expected a number in [0, 1), got "0.2"');
     expect(() => splitValidation(x, [1, 2], 0.2)).toThrow('splitValidation: x and y must hold the same number of samples, got x of shape [5, 2] and y of shape [2]');
     expect(() => splitValidation([1], [1], 0.5)).toThrow('splitValidation: 1 sample is not enough to hold out validationSplit 0.5: it leaves 0 for training and 1 for validation; give more data or another validationSplit');
     // 1 - 1e-17 rounds to 1, so nothing would be held out.
     expect(() => splitValidation(x, y, 1e-17)).toThrow('splitValidation: 5 samples are not enough to hold out validationSplit 1e-17: it leaves 5 for training and 0 for validation; give more data or another validationSplit');
     expect(() => splitValidation(3, y, 0.2)).toThrow('splitValidation: x: expected a tensor of rank 1 or more (samples first), got a scalar');
-    expect(() => splitValidation(x, 'y' as never, 0.2)).toThrow('splitValidation: y: expected a Tensor, nested number arrays, a typed array or an ndarray, got string y');
+    expect(() => splitValidation(x, 'y' as never, 0.2)).toThrow('splitValidation: y: expected a Tensor, nested number arrays, a typed array or an ndarray, got "y"');
   });
 });

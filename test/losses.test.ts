@@ -443,7 +443,7 @@ describe('getLoss', () => {
     expect(() => getLoss('crossentropy')).toThrow(
       `loss: unknown loss "crossentropy"; expected one of 'categoricalCrossentropy', 'categorical_crossentropy', 'sparseCategoricalCrossentropy', 'sparse_categorical_crossentropy', 'binaryCrossentropy', 'binary_crossentropy', 'meanSquaredError', 'mean_squared_error', 'mse'`,
     );
-    expect(() => getLoss(42 as unknown as string)).toThrow('loss: expected a loss name or an object with name, validateTargets() and compute(), got number 42');
+    expect(() => getLoss(42 as unknown as string)).toThrow('loss: expected a loss name or an object with name, validateTargets() and compute(), got 42');
   });
 });
 

@@ -822,10 +822,10 @@ describe('LSTM bad input', () => {
     expect(() => new LSTM({ units: 3, returnSequence: true } as unknown as LSTMOptions)).toThrow(/unknown option 'returnSequence'; expected one of .*'returnSequences'/);
     expect(() => new LSTM({ units: 3, name: 'act', activation: 'swish' as LSTMActivation })).toThrow(/LSTM act: activation: unknown activation "swish"; expected one of 'tanh', 'relu', 'linear'/);
     expect(() => new LSTM({ units: 3, name: 'rec', recurrentActivation: 'tanh' as LSTMRecurrentActivation })).toThrow(/LSTM rec: recurrentActivation: unknown activation "tanh"; expected one of 'sigmoid', 'hardSigmoid'/);
-    expect(() => new LSTM({ units: 0, name: 'u' })).toThrow(/LSTM u: units: expected a positive integer, got number 0/);
+    expect(() => new LSTM({ units: 0, name: 'u' })).toThrow(/LSTM u: units: expected a positive integer, got 0/);
     expect(() => new LSTM({ name: 'nou' } as LSTMOptions)).toThrow(/LSTM nou: units is required/);
     expect(() => new LSTM({ units: 2, name: 'ki', kernelInitializer: 'he' as 'zeros' })).toThrow(/LSTM ki: kernelInitializer: unknown initializer "he"/);
-    expect(() => new LSTM({ units: 2, name: 'ub', useBias: 1 as unknown as boolean })).toThrow(/LSTM ub: useBias: expected true or false, got number 1/);
+    expect(() => new LSTM({ units: 2, name: 'ub', useBias: 1 as unknown as boolean })).toThrow(/LSTM ub: useBias: expected true or false, got 1/);
   });
 
   it('backward before forward, and dy of the wrong shape', () => {

@@ -247,9 +247,9 @@ describe('calls out of order and unknown options', () => {
 
   it('bad option values: epochs, verbose, validationSplit, callbacks', () => {
     const { model, x, y } = fixture();
-    expectRefused(model, () => model.fit(x, y, { epochs: 0, verbose: 0 }), /epochs: expected a positive integer, got number 0/);
+    expectRefused(model, () => model.fit(x, y, { epochs: 0, verbose: 0 }), /epochs: expected a positive integer, got 0/);
     expectRefused(model, () => model.fit(x, y, { epochs: 1.5, verbose: 0 }), /epochs: expected a positive integer/);
-    expectRefused(model, () => model.fit(x, y, { verbose: 3 as never }), /verbose: expected 0, 1 or 2, got number 3/);
+    expectRefused(model, () => model.fit(x, y, { verbose: 3 as never }), /verbose: expected 0, 1 or 2, got 3/);
     expectRefused(model, () => model.fit(x, y, { validationSplit: 1.5, verbose: 0 }), /validationSplit/);
     expectRefused(model, () => model.fit(x, y, { verbose: 0, callbacks: { onEpochEnds: () => {} } as never }), /unknown hook 'onEpochEnds'/);
   });

@@ -287,9 +287,9 @@ describe('state', () => {
     const before = opt.getState();
     const bad: [unknown, string][] = [
       [null, 'Adam.setState: expected { iterations, slots }, got null'],
-      [{ iterations: -1, slots: [] }, 'Adam.setState: iterations: expected a non-negative integer, got number -1'],
-      [{ iterations: 1.5, slots: [] }, 'Adam.setState: iterations: expected a non-negative integer, got number 1.5'],
-      [{ iterations: 1, slots: 'x' }, 'Adam.setState: slots: expected an array (one entry per parameter), got string x'],
+      [{ iterations: -1, slots: [] }, 'Adam.setState: iterations: expected a non-negative integer, got -1'],
+      [{ iterations: 1.5, slots: [] }, 'Adam.setState: iterations: expected a non-negative integer, got 1.5'],
+      [{ iterations: 1, slots: 'x' }, 'Adam.setState: slots: expected an array (one entry per parameter), got "x"'],
       [{ iterations: 1, slots: [[f64([0, 0])]] }, 'Adam.setState: slots[0]: expected 2 slot tensors [m, v] for this Adam configuration, got 1'],
       [{ iterations: 1, slots: [[f64([0, 0]), f64([0, 0, 0])]] }, 'Adam.setState: slots[0][1] (v): expected shape [2] (the shape of slots[0][0]), got [3]'],
       [{ iterations: 1, slots: [[f64([0, 0]), f64([0, NaN])]] }, 'Adam.setState: slots[0][1] (v): expected finite numbers, got NaN at index [1] of a tensor of shape [2]'],
@@ -452,20 +452,20 @@ describe('options and config', () => {
       [() => new SGD({ learning_rate: 0.1 } as never), "SGD: unknown option 'learning_rate'; expected one of 'learningRate', 'momentum', 'nesterov', 'clipNorm', 'clipValue'"],
       [() => new Adam({ lr: 0.1 } as never), "Adam: unknown option 'lr'; expected one of 'learningRate', 'beta1', 'beta2', 'epsilon', 'clipNorm', 'clipValue'"],
       [() => new RMSprop({ decay: 0.9 } as never), "RMSprop: unknown option 'decay'; expected one of 'learningRate', 'rho', 'momentum', 'epsilon', 'centered', 'clipNorm', 'clipValue'"],
-      [() => new SGD({ learningRate: -0.1 }), 'SGD: learningRate: expected a finite number >= 0, got number -0.1'],
-      [() => new Adam({ learningRate: NaN }), 'Adam: learningRate: expected a finite number >= 0, got number NaN'],
-      [() => new SGD({ momentum: 1.5 }), 'SGD: momentum: expected a number in [0, 1], got number 1.5'],
-      [() => new SGD({ nesterov: 'yes' as never }), 'SGD: nesterov: expected true or false, got string yes'],
-      [() => new Adam({ beta1: 1 }), 'Adam: beta1: expected a number in [0, 1), got number 1'],
-      [() => new Adam({ beta2: -0.1 }), 'Adam: beta2: expected a number in [0, 1), got number -0.1'],
-      [() => new Adam({ epsilon: 0 }), 'Adam: epsilon: expected a finite number > 0, got number 0'],
-      [() => new RMSprop({ rho: 1 }), 'RMSprop: rho: expected a number in [0, 1), got number 1'],
-      [() => new RMSprop({ momentum: -1 }), 'RMSprop: momentum: expected a number in [0, 1], got number -1'],
-      [() => new RMSprop({ centered: 1 as never }), 'RMSprop: centered: expected true or false, got number 1'],
-      [() => new SGD({ clipNorm: 0 }), 'SGD: clipNorm: expected a finite number > 0 (or null for no clipping), got number 0'],
-      [() => new Adam({ clipValue: -1 }), 'Adam: clipValue: expected a finite number > 0 (or null for no clipping), got number -1'],
+      [() => new SGD({ learningRate: -0.1 }), 'SGD: learningRate: expected a finite number >= 0, got -0.1'],
+      [() => new Adam({ learningRate: NaN }), 'Adam: learningRate: expected a finite number >= 0, got NaN'],
+      [() => new SGD({ momentum: 1.5 }), 'SGD: momentum: expected a number in [0, 1], got 1.5'],
+      [() => new SGD({ nesterov: 'yes' as never }), 'SGD: nesterov: expected true or false, got "yes"'],
+      [() => new Adam({ beta1: 1 }), 'Adam: beta1: expected a number in [0, 1), got 1'],
+      [() => new Adam({ beta2: -0.1 }), 'Adam: beta2: expected a number in [0, 1), got -0.1'],
+      [() => new Adam({ epsilon: 0 }), 'Adam: epsilon: expected a finite number > 0, got 0'],
+      [() => new RMSprop({ rho: 1 }), 'RMSprop: rho: expected a number in [0, 1), got 1'],
+      [() => new RMSprop({ momentum: -1 }), 'RMSprop: momentum: expected a number in [0, 1], got -1'],
+      [() => new RMSprop({ centered: 1 as never }), 'RMSprop: centered: expected true or false, got 1'],
+      [() => new SGD({ clipNorm: 0 }), 'SGD: clipNorm: expected a finite number > 0 (or null for no clipping), got 0'],
+      [() => new Adam({ clipValue: -1 }), 'Adam: clipValue: expected a finite number > 0 (or null for no clipping), got -1'],
       [() => new RMSprop({ clipNorm: 1, clipValue: 1 }), 'RMSprop: give clipNorm or clipValue, not both (got clipNorm 1 and clipValue 1)'],
-      [() => new SGD('fast' as never), 'SGD: options must be an object, got string fast'],
+      [() => new SGD('fast' as never), 'SGD: options must be an object, got "fast"'],
     ];
     for (const [make, message] of cases) expect(make).toThrow(message);
   });
@@ -479,7 +479,7 @@ describe('options and config', () => {
     expect(w.data[0]).toBeCloseTo(0.4, 15);
     expect(() => {
       opt.learningRate = -1;
-    }).toThrow('SGD: learningRate: expected a finite number >= 0, got number -1');
+    }).toThrow('SGD: learningRate: expected a finite number >= 0, got -1');
     expect(opt.getConfig().learningRate).toBe(0.5);
   });
 });

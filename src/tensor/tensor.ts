@@ -229,12 +229,16 @@ export function zeros(shape: readonly number[], dtype: DType = 'float32'): Tenso
   return new Tensor(allocate(dtype, sizeOf(shape)), shape);
 }
 
+/** What an error message says it got: `0`, `"0"`, `undefined`, `an array of length 3`, `a tensor of shape [2, 3]`. */
 export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return `an array of length ${value.length}`;
   if (value instanceof Tensor) return `a tensor of shape ${formatShape(value.shape)}`;
   if (typeof value === 'object') return `an object (${(value as object).constructor?.name ?? 'Object'})`;
-  return `${typeof value} ${String(value)}`;
+  if (typeof value === 'string') return JSON.stringify(value); // quoted: "0" is not the number 0
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'bigint') return `the bigint ${value}n`;
+  return String(value); // a number (NaN and Infinity included), a boolean, undefined, a symbol
 }
 
 /**
