@@ -58,6 +58,17 @@ export interface Experiment {
   run(options: RunOptions): Outcome;
 }
 
+/**
+ * Not a tutorial: the same problem on a peer engine (examples/peers), run by the report beside
+ * the tutorial's own row, so that what any correct engine reaches is measured, not asserted.
+ * Asynchronous, as the peer's training is; run only by `npm run tutorials -- --report` or when
+ * named with --only.
+ */
+export interface PeerExperiment extends Omit<Experiment, 'run'> {
+  peer: true;
+  run(options: RunOptions): Promise<Outcome>;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Command line
 
@@ -102,7 +113,7 @@ export function parseFlags(argv: string[]): Flags {
 }
 
 /** The experiments named by --only (all when absent); unknown ids are refused with the list. */
-export function select(experiments: Experiment[], only: string[] | undefined): Experiment[] {
+export function select<E extends { id: string }>(experiments: E[], only: string[] | undefined): E[] {
   if (only === undefined) return experiments;
   for (const id of only) {
     if (!experiments.some((e) => e.id === id)) throw new Error(`--only: unknown experiment ${JSON.stringify(id)}; expected one of ${experiments.map((e) => e.id).join(', ')}`);

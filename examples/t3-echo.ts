@@ -53,8 +53,13 @@ export interface EchoSetting {
 }
 
 // --- Data: one random sequence, one-hot; the target is the value at outIndex.
+/** One random sequence of `s.length` values from 0..features-1 (the order of draws the peer run repeats). */
+export function echoSequence(random: DataRandom, s: EchoSetting): number[] {
+  return Array.from({ length: s.length }, () => random.randint(0, s.features));
+}
+
 function generateExample(random: DataRandom, s: EchoSetting): { sequence: number[]; X: Tensor; y: Tensor } {
-  const sequence = Array.from({ length: s.length }, () => random.randint(0, s.features));
+  const sequence = echoSequence(random, s);
   return {
     sequence,
     X: oneHot([sequence], s.features), //             [1, length, features]
@@ -114,7 +119,7 @@ export function echo(o: RunOptions, s: EchoSetting): Outcome {
   };
 }
 
-const tutorial: EchoSetting = { length: 5, features: 10, outIndex: 2, units: 25, updates: 10_000, optimizer: () => new Adam() };
+export const tutorial: EchoSetting = { length: 5, features: 10, outIndex: 2, units: 25, updates: 10_000, optimizer: () => new Adam() };
 const withSgd: EchoSetting = { ...tutorial, optimizer: () => new SGD({ learningRate: 0.02, momentum: 0.9 }) };
 const harder: EchoSetting = { length: 10, features: 20, outIndex: 7, units: 25, updates: 20_000, optimizer: () => new Adam() };
 

@@ -4,6 +4,7 @@
  *   npm run tutorials                   each experiment once (seed 1), printed as its example
  *                                       prints it, then a summary table
  *   npm run tutorials -- --report       each experiment over its seeds (T1, T3: 20; T2f: 30; the rest 5),
+ *                                       and the peer rows (examples/peers: T3 on TF.js, 20 seeds),
  *                                       then writes docs/tutorial-results.md from what it measured
  *
  * Flags (both modes):
@@ -26,13 +27,16 @@ import { includeInReadme } from '../bench/readme-include.js';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { pairedDifference, parseFlags, percent, readmeExcerpt, select, type Experiment, type Outcome } from './common.js';
+import { pairedDifference, parseFlags, percent, readmeExcerpt, select, type Experiment, type Outcome, type PeerExperiment } from './common.js';
+import { peers } from './peers/t3-tfjs.js';
 import { experiments as t1 } from './t1-memory.js';
 import { experiments as t2 } from './t2-alphabet.js';
 import { experiments as t3 } from './t3-echo.js';
 import { experiments as t4 } from './t4-two-steps.js';
 
-const all: Experiment[] = [...t1, ...t2, ...t3, ...t4];
+const tutorials: Experiment[] = [...t1, ...t2, ...t3, ...t4];
+/** Every experiment, in report order: a peer's row right after its tutorial's (T3-tfjs after T3's). */
+const all: (Experiment | PeerExperiment)[] = tutorials.flatMap((e) => [e, ...peers.filter((p) => p.id === `${e.id}-tfjs`)]);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 interface Job {
@@ -52,12 +56,12 @@ interface Done {
 // Worker side: run the jobs it is sent, one at a time, and send back what they printed and measured.
 
 if (process.argv[2] === '--worker') {
-  process.on('message', (job: Job) => {
+  process.on('message', async (job: Job) => {
     const experiment = all.find((e) => e.id === job.id)!;
     const lines: string[] = [];
     try {
       const started = performance.now();
-      const outcome = experiment.run({ seed: job.seed, epochs: job.epochs, recurrentActivation: job.hardSigmoid ? 'hardSigmoid' : 'sigmoid', log: (line) => lines.push(line) });
+      const outcome = await experiment.run({ seed: job.seed, epochs: job.epochs, recurrentActivation: job.hardSigmoid ? 'hardSigmoid' : 'sigmoid', log: (line) => lines.push(line) });
       const seconds = (performance.now() - started) / 1000;
       process.send!({ job, outcome, seconds, lines } satisfies Done);
     } catch (error) {
@@ -84,7 +88,7 @@ async function main(): Promise<void> {
   for (const key of flags.rest.keys()) {
     if (!['report', 'jobs', 'out', 'seeds'].includes(key)) throw new Error(`unknown flag --${key}; expected --report, --seed N, --only IDS, --epochs N, --hard-sigmoid, --seeds N|A-B, --jobs N, --out FILE`);
   }
-  const seedRange = (e: Experiment): number[] => {
+  const seedRange = (e: Experiment | PeerExperiment): number[] => {
     if (seedsFlag === undefined) return Array.from({ length: e.seeds }, (_, k) => k + 1);
     const match = typeof seedsFlag === 'string' ? /^(\d+)(?:-(\d+))?$/.exec(seedsFlag) : null;
     const [from, to] = match === null ? [NaN, NaN] : match[2] === undefined ? [1, Number(match[1])] : [Number(match[1]), Number(match[2])];
@@ -94,7 +98,8 @@ async function main(): Promise<void> {
   const jobsCount = jobsFlag === undefined ? Math.min(2, availableParallelism()) : Number(jobsFlag);
   if (!Number.isInteger(jobsCount) || jobsCount < 1) throw new Error(`--jobs: expected a positive integer, got ${String(jobsFlag)}`);
   if (outFlag === true) throw new Error('--out: expected a file name');
-  const chosen = select(all, flags.only);
+  // Peer rows (examples/peers) run in a report, or when --only names them; not in the quick single runs.
+  const chosen = select(all, flags.only).filter((e) => !('peer' in e) || report || flags.only !== undefined);
 
   const jobs: Job[] = report
     ? chosen.flatMap((e) => seedRange(e).map((seed) => ({ id: e.id, seed, epochs: flags.epochs, hardSigmoid: flags.hardSigmoid })))
@@ -133,7 +138,7 @@ async function main(): Promise<void> {
  */
 function runPool(jobs: Job[], workers: number, report: boolean): Promise<Done[]> {
   const order = new Map(jobs.map((j, k) => [j, k]));
-  const expected = (j: Job): number => (j.id.startsWith('T2f') ? 100 : j.id === 'T3-hard' ? 10 : j.id.startsWith('T3') ? 3 : 1);
+  const expected = (j: Job): number => (j.id.endsWith('-tfjs') ? 200 : j.id.startsWith('T2f') ? 100 : j.id === 'T3-hard' ? 10 : j.id.startsWith('T3') ? 3 : 1);
   const queue = report ? [...jobs].sort((a, b) => expected(b) - expected(a) || order.get(a)! - order.get(b)!) : [...jobs];
   const done: (Done | undefined)[] = new Array(jobs.length);
   let printed = 0;
@@ -189,7 +194,7 @@ function runPool(jobs: Job[], workers: number, report: boolean): Promise<Done[]>
 // Summaries
 
 interface Row {
-  experiment: Experiment;
+  experiment: Experiment | PeerExperiment;
   runs: Done[];
   mean: number;
   min: Done;
@@ -200,7 +205,7 @@ interface Row {
   training: string;
 }
 
-function summarise(experiment: Experiment, runs: Done[]): Row {
+function summarise(experiment: Experiment | PeerExperiment, runs: Done[]): Row {
   const byAccuracy = [...runs].sort((a, b) => a.outcome.accuracy - b.outcome.accuracy);
   const names = Object.keys(runs[0]?.outcome.checks ?? {});
   return {
@@ -337,6 +342,14 @@ function reportMarkdown(rows: Row[], run: { totalSeconds: number; jobsCount: num
       if (ps.length !== r.runs.length) continue;
       const expected = ps.reduce((s, p) => s + p ** 100, 0);
       md.push(`- **${r.experiment.id}**: from each model's accuracy on its 10,000 further sequences, ${expected.toFixed(1)} of the ${ps.length} seeds would be expected to show 100/100 on 100 sequences; ${r.asOriginal} did. Mean accuracy on the further sequences: ${percent(ps.reduce((s, p) => s + p, 0) / ps.length)} (lowest ${percent(Math.min(...ps))}).`);
+    }
+    // lstm-ts and TF.js, seed by seed on the same sequences (each from its own initial weights).
+    const ours = find('T3');
+    const peer = find('T3-tfjs');
+    if (ours && peer) {
+      const pairs = ours.runs.flatMap((run) => peer.runs.filter((p) => p.job.seed === run.job.seed).map((p) => [run.outcome.asOriginal, p.outcome.asOriginal] as const));
+      const count = (a: boolean, b: boolean): number => pairs.filter(([x, y]) => x === a && y === b).length;
+      md.push(`- **T3 against T3-tfjs**, seed by seed on the same sequences (${pairs.length} seeds, each engine from its own initial weights): 100/100 with both on ${count(true, true)}, with lstm-ts only on ${count(true, false)}, with TF.js only on ${count(false, true)}, with neither on ${count(false, false)}; lstm-ts ${pairs.filter(([x]) => x).length} of ${pairs.length}, TF.js ${pairs.filter(([, y]) => y).length} of ${pairs.length}.`);
     }
     md.push('');
   }

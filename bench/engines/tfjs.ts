@@ -52,7 +52,8 @@ export async function runTfjs(backend: TfBackend, workload: WorkloadId, run: num
   }
 }
 
-function lstm(units: number, seed: number, shape: { batchInputShape?: number[]; inputShape?: number[] }, stateful = false): tf.layers.Layer {
+/** tf.layers.lstm configured as Keras' (and lstm-ts') defaults, its initializers seeded from `seed` (also used by examples/peers). */
+export function lstm(units: number, seed: number, shape: { batchInputShape?: number[]; inputShape?: number[] }, stateful = false): tf.layers.Layer {
   return tf.layers.lstm({
     units,
     ...shape,
@@ -64,11 +65,13 @@ function lstm(units: number, seed: number, shape: { batchInputShape?: number[]; 
   });
 }
 
-function dense(units: number, activation: 'sigmoid' | 'softmax', seed: number): tf.layers.Layer {
+/** tf.layers.dense with a seeded glorotUniform kernel. */
+export function dense(units: number, activation: 'sigmoid' | 'softmax', seed: number): tf.layers.Layer {
   return tf.layers.dense({ units, activation, kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 2 }) });
 }
 
-const adam = (): tf.Optimizer => tf.train.adam(0.001, 0.9, 0.999, 1e-7);
+/** Adam with Keras' defaults (ε = 1e-7, not TF.js' 1e-8). */
+export const adam = (): tf.Optimizer => tf.train.adam(0.001, 0.9, 0.999, 1e-7);
 
 function argmaxRows(t: tf.Tensor): Int32Array {
   return tf.tidy(() => t.argMax(-1)).dataSync() as Int32Array;
