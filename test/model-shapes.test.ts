@@ -183,3 +183,27 @@ describe('setWeights precision', () => {
     expect(model.getWeights()[0].data[0]).toBe(Math.fround(0.1));
   });
 });
+
+describe('a model whose first layer declares its input shape has its weights at once (as Keras builds it)', () => {
+  it('getWeights / setWeights / countParams straight after the constructor, drawing the same weights a first fit would', () => {
+    const make = (): Sequential => new Sequential([new LSTM({ units: 3, inputShape: [2, 4] }), new Dense({ units: 2 })]);
+    setSeed(21);
+    const early = make();
+    expect(early.countParams()).toBe(4 * (3 * (4 + 3) + 3) + 3 * 2 + 2);
+    const drawn = early.getWeights();
+    expect(drawn.map((w) => w.shape)).toEqual([[4, 12], [3, 12], [12], [3, 2], [2]]);
+    setSeed(21);
+    const late = make();
+    late.predict(tensor([[[1, 0, 0, 0], [0, 1, 0, 0]]])); // built by its first use, as before
+    late.getWeights().forEach((w, i) => expectBitIdentical(w, drawn[i]));
+    const replaced = drawn.map((w) => tensor(Array.from(w.data, (v) => v / 2), w.shape));
+    early.setWeights(replaced);
+    early.getWeights().forEach((w, i) => expectBitIdentical(w, tensor(Array.from(replaced[i].data), w.shape)));
+  });
+
+  it('without a declared input shape the weights cannot exist yet, and the error says how to give them one', () => {
+    const model = new Sequential([new LSTM({ units: 3 }), new Dense({ units: 2 })]);
+    expect(() => model.getWeights()).toThrow(/getWeights: the model is not built yet, and its input shape is unknown; give the first layer inputShape or batchInputShape/);
+    expect(() => model.add(new Dense({ units: 1 }))).not.toThrow();
+  });
+});

@@ -158,7 +158,7 @@ export class Sequential implements TrainingModel {
       throw new TypeError(`Sequential.add: expected a layer (LSTM, Dense, ...), got ${describe(layer)}`);
     }
     if (this.builtInputShape !== undefined) {
-      throw new Error(`Sequential.add: the model ${this.name} is already built; add every layer before the first fit, predict or summary`);
+      throw new Error(`Sequential.add: the model ${this.name} is already built; add every layer before it is built (by the first fit, predict or summary, or the first use of its weights)`);
     }
     let added = layer;
     if (this.modelDType !== undefined && layer.dtype !== this.modelDType) {
@@ -821,9 +821,15 @@ export class Sequential implements TrainingModel {
     return this.compiled;
   }
 
+  /**
+   * The weights exist once the model is built. With the input shape declared on the first layer
+   * (inputShape / batchInputShape) it is built here, on first use, as Keras builds such a model
+   * at once: getWeights / setWeights work straight after the constructor.
+   */
   private assertBuilt(where: string): void {
+    if (!this.built && this.layerList.length > 0 && this.layerList[0].batchInputShape !== undefined) this.build();
     if (!this.built) {
-      throw new Error(`Sequential ${this.name}.${where}: the model is not built yet; give the first layer inputShape or batchInputShape, or call fit / predict first`);
+      throw new Error(`Sequential ${this.name}.${where}: the model is not built yet, and its input shape is unknown; give the first layer inputShape or batchInputShape, or call fit / predict first`);
     }
   }
 }
