@@ -67,7 +67,8 @@ function generateExample(random: DataRandom, s: EchoSetting): { sequence: number
   };
 }
 
-export function echo(o: RunOptions, s: EchoSetting): Outcome {
+/** The tutorial for one seed; `initialWeights` (in getWeights() order) replace the drawn ones (examples/peers). */
+export function echo(o: RunOptions, s: EchoSetting, initialWeights?: Tensor[]): Outcome {
   setSeed(o.seed);
   const random = new DataRandom(o.seed);
 
@@ -76,6 +77,7 @@ export function echo(o: RunOptions, s: EchoSetting): Outcome {
     new LSTM({ units: s.units, inputShape: [s.length, s.features], recurrentActivation: o.recurrentActivation }),
     new Dense({ units: s.features, activation: 'softmax' }),
   ]);
+  if (initialWeights !== undefined) model.setWeights(initialWeights);
   model.compile({ optimizer: s.optimizer(), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
   model.summary(o.log);
 

@@ -36,7 +36,7 @@ import { experiments as t4 } from './t4-two-steps.js';
 
 const tutorials: Experiment[] = [...t1, ...t2, ...t3, ...t4];
 /** Every experiment, in report order: a peer's row right after its tutorial's (T3-tfjs after T3's). */
-const all: (Experiment | PeerExperiment)[] = tutorials.flatMap((e) => [e, ...peers.filter((p) => p.id === `${e.id}-tfjs`)]);
+const all: (Experiment | PeerExperiment)[] = tutorials.flatMap((e) => [e, ...peers.filter((p) => p.id.startsWith(`${e.id}-tfjs`))]);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 interface Job {
@@ -350,6 +350,13 @@ function reportMarkdown(rows: Row[], run: { totalSeconds: number; jobsCount: num
       const pairs = ours.runs.flatMap((run) => peer.runs.filter((p) => p.job.seed === run.job.seed).map((p) => [run.outcome.asOriginal, p.outcome.asOriginal] as const));
       const count = (a: boolean, b: boolean): number => pairs.filter(([x, y]) => x === a && y === b).length;
       md.push(`- **T3 against T3-tfjs**, seed by seed on the same sequences (${pairs.length} seeds, each engine from its own initial weights): 100/100 with both on ${count(true, true)}, with lstm-ts only on ${count(true, false)}, with TF.js only on ${count(false, true)}, with neither on ${count(false, false)}; lstm-ts ${pairs.filter(([x]) => x).length} of ${pairs.length}, TF.js ${pairs.filter(([, y]) => y).length} of ${pairs.length}.`);
+    }
+    const control = find('T3-tfjs-weights');
+    if (peer && control) {
+      const pairs = control.runs.flatMap((run) => peer.runs.filter((p) => p.job.seed === run.job.seed).map((p) => [run.outcome, p.outcome] as const));
+      const same = pairs.filter(([a, b]) => a.text === b.text).length;
+      const gap = Math.max(...pairs.map(([a, b]) => Math.abs((a.heldOutAccuracy ?? NaN) - (b.heldOutAccuracy ?? NaN))));
+      md.push(`- **T3-tfjs-weights against T3-tfjs**: lstm-ts, started from the initial weights TF.js draws for the seed and fed the same sequences, scored what TF.js scored on the 100 test sequences on ${same} of ${pairs.length} seeds (${control.asOriginal} at 100/100, against TF.js' ${peer.asOriginal}); on the 10,000 further sequences the two differed by at most ${(100 * gap).toFixed(2)} points on any seed. ${same === pairs.length ? 'So the two engines train alike, and what separates T3 from T3-tfjs is the initial weights each drew.' : 'Where the scores differ, the engines do not train alike: a discrepancy to look into.'}`);
     }
     md.push('');
   }

@@ -6,15 +6,16 @@
  * reports 100/100 from one run; this row of the tutorial report shows how often the engine most
  * users would pick reaches it, seed by seed beside lstm-ts' T3 row.
  *
- *   npm run tutorials -- --report --only T3,T3-tfjs      # 20 seeds of each, about 10 minutes
+ *   npm run tutorials -- --report --only T3,T3-tfjs,T3-tfjs-weights   # 20 seeds of each, about 15 minutes
  *
  * The layers are configured as Keras' current defaults, as lstm-ts' are (sigmoid gates, unit
  * forget bias, Adam ε 1e-7): bench/engines/tfjs.ts builds them for the benchmark's W3 too.
  */
 import * as tf from '@tensorflow/tfjs';
 import { adam, dense, lstm, setUpTfjs } from '../../bench/engines/tfjs.js';
+import { tensor } from '../../src/index.js';
 import { DataRandom, type Outcome, type PeerExperiment, type RunOptions } from '../common.js';
-import { echoSequence, tutorial } from '../t3-echo.js';
+import { echo, echoSequence, tutorial } from '../t3-echo.js';
 
 const s = tutorial;
 
@@ -33,6 +34,11 @@ function correctOn(model: tf.Sequential, sequences: number[][]): number {
   return sequences.filter((sequence, k) => predicted[k] === sequence[s.outIndex]).length;
 }
 
+/** The tutorial's model in TF.js, its initial weights drawn by TF.js's initializers seeded from `seed`. */
+function tfjsModel(seed: number): tf.Sequential {
+  return tf.sequential({ layers: [lstm(s.units, seed, { inputShape: [s.length, s.features] }), dense(s.features, 'softmax', seed)] });
+}
+
 async function echoOnTfjs(o: RunOptions): Promise<Outcome> {
   if (o.recurrentActivation !== 'sigmoid') throw new Error('T3-tfjs runs with sigmoid gates only');
   await setUpTfjs('wasm');
@@ -45,7 +51,7 @@ async function echoOnTfjs(o: RunOptions): Promise<Outcome> {
   echoSequence(random, s);
   const more = Array.from({ length: 10_000 }, () => echoSequence(random, s));
 
-  const model = tf.sequential({ layers: [lstm(s.units, o.seed, { inputShape: [s.length, s.features] }), dense(s.features, 'softmax', o.seed)] });
+  const model = tfjsModel(o.seed);
   model.compile({ optimizer: adam(), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
   for (const sequence of train) {
     const x = oneHotBatch([sequence]);
@@ -69,6 +75,20 @@ async function echoOnTfjs(o: RunOptions): Promise<Outcome> {
   };
 }
 
+/**
+ * The control: lstm-ts trains the tutorial (examples/t3-echo.ts, unchanged) from the initial
+ * weights TF.js draws for the seed, on the same sequences. If the two engines compute the same
+ * training, this row scores what T3-tfjs scores, seed by seed, and any difference between T3 and
+ * T3-tfjs comes from the initial weights drawn, not from the engine.
+ */
+async function echoFromTfjsWeights(o: RunOptions): Promise<Outcome> {
+  await setUpTfjs('wasm');
+  const peer = tfjsModel(o.seed);
+  const weights = peer.getWeights().map((w) => tensor(w.dataSync() as Float32Array, w.shape));
+  peer.dispose();
+  return echo(o, s, weights);
+}
+
 export const peers: PeerExperiment[] = [
   {
     id: 'T3-tfjs',
@@ -79,5 +99,15 @@ export const peers: PeerExperiment[] = [
     seeds: 20,
     peer: true,
     run: echoOnTfjs,
+  },
+  {
+    id: 'T3-tfjs-weights',
+    tutorial: 'T3',
+    title: "control: lstm-ts from TF.js's initial weights for the seed, the same sequences",
+    original: '100% on 100 new sequences (here: what T3-tfjs scores)',
+    goal: '100/100',
+    seeds: 20,
+    peer: true,
+    run: echoFromTfjsWeights,
   },
 ];
