@@ -24,6 +24,8 @@
  * how well they learned the echo (on 10,000 further sequences, seeds 1..10 scored 97.8% to
  * 100%), and 100 test sequences sample that: a model right on a fraction p of all sequences shows
  * 100/100 with probability about p^100. So this example also measures 10,000 more sequences.
+ * The tutorial report runs TF.js beside it on the same sequences (examples/peers/t3-tfjs.ts), from
+ * its own initial weights and, as a control, this example from TF.js's initial weights.
  *
  * Two of the extensions the original suggests:
  *   T3-sgd   the same, trained with SGD, learning rate 0.02 and momentum 0.9, chosen by a sweep
