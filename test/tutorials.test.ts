@@ -15,7 +15,8 @@ import { experiments as t1 } from '../examples/t1-memory.js';
 import { experiments as t2 } from '../examples/t2-alphabet.js';
 import { experiments as t3 } from '../examples/t3-echo.js';
 import { experiments as t4 } from '../examples/t4-two-steps.js';
-import { pairedDifference, type Experiment, type Outcome } from '../examples/common.js';
+import { pairedDifference, type Experiment, type Outcome, type PeerExperiment } from '../examples/common.js';
+import { peers } from '../examples/peers/t3-tfjs.js';
 
 const all: Experiment[] = [...t1, ...t2, ...t3, ...t4];
 
@@ -150,6 +151,26 @@ describe('T4: stateless, stateful, or one sequence of two steps', () => {
   it('one sample of two time steps with returnSequences: learns both (seeds 1..3)', () => {
     for (let seed = 1; seed <= 3; seed++) expect(run('T4-sequence', seed).text, `seed ${seed}`).toBe('2/2');
   });
+});
+
+describe("the report's peer rows (examples/peers/t3-tfjs.ts)", () => {
+  it('lstm-ts from the initial weights TF.js draws scores what TF.js scores on the same sequences (T3, 300 updates, seed 4)', async () => {
+    const byId = (id: string): PeerExperiment => peers.find((p) => p.id === id)!;
+    const options = { seed: 4, epochs: 300, recurrentActivation: 'sigmoid' as const, log: () => {} };
+    const tfjs = await byId('T3-tfjs').run(options);
+    const control = await byId('T3-tfjs-weights').run(options);
+    const ours = run('T3', 4, [], 300);
+    // After 300 updates the model is far from done (about a quarter right), so many answers are
+    // close calls, and float32 rounding in the two engines may tip one or two of the 10,000
+    // (after the tutorial's 10,000 updates the report finds them equal on every seed). Agreeing
+    // to a few sequences in 10,000 means the two trainings went the same way; lstm-ts' own
+    // initial weights, another starting point, end tens of sequences away.
+    expect(tfjs.accuracy).toBeGreaterThan(0.15);
+    expect(tfjs.accuracy).toBeLessThan(0.9);
+    expect(control.text).toBe(tfjs.text);
+    expect(Math.abs(control.heldOutAccuracy! - tfjs.heldOutAccuracy!)).toBeLessThanOrEqual(0.0005);
+    expect(Math.abs(ours.heldOutAccuracy! - tfjs.heldOutAccuracy!)).toBeGreaterThan(0.002);
+  }, 60_000);
 });
 
 describe('the report: comparing two framings over the same seeds', () => {
