@@ -112,10 +112,15 @@ export function echo(o: RunOptions, s: EchoSetting, initialWeights?: Tensor[]): 
   const right = more.filter((sequence, k) => predicted[k] === sequence[s.outIndex]).length;
   const p = right / more.length;
   o.log(`Accuracy on 10,000 more new sequences: ${(p * 100).toFixed(2)}% (so 100/100 on 100 has probability about ${(p ** 100).toFixed(2)})`);
+  return echoOutcome(correct, p, updates);
+}
+
+/** What a run reports: `correct` of the 100 test sequences, accuracy p on the 10,000 further ones. */
+export function echoOutcome(correct: number, p: number, updates: number): Outcome {
   return {
-    accuracy,
+    accuracy: correct / 100,
     text: `${correct}/100`,
-    asOriginal: accuracy === 1,
+    asOriginal: correct === 100,
     training: `${updates.toLocaleString('en')} updates`,
     checks: { 'at least 98/100': correct >= 98 },
     details: `10,000 more new sequences: ${(p * 100).toFixed(2)}%, so P(100/100) ≈ ${(p ** 100).toFixed(2)}`,

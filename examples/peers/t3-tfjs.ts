@@ -15,7 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import { adam, dense, lstm, setUpTfjs } from '../../bench/engines/tfjs.js';
 import { tensor } from '../../src/index.js';
 import { DataRandom, type Outcome, type PeerExperiment, type RunOptions } from '../common.js';
-import { echo, echoSequence, tutorial } from '../t3-echo.js';
+import { echo, echoOutcome, echoSequence, tutorial } from '../t3-echo.js';
 
 const s = tutorial;
 
@@ -64,15 +64,7 @@ async function echoOnTfjs(o: RunOptions): Promise<Outcome> {
   model.dispose();
   o.log(`Accuracy: ${correct.toFixed(6)}`);
   o.log(`Accuracy on 10,000 more new sequences: ${(p * 100).toFixed(2)}%`);
-  return {
-    accuracy: correct / 100,
-    text: `${correct}/100`,
-    asOriginal: correct === 100,
-    training: `${updates.toLocaleString('en')} updates`,
-    checks: { 'at least 98/100': correct >= 98 },
-    details: `10,000 more new sequences: ${(p * 100).toFixed(2)}%, so P(100/100) ≈ ${(p ** 100).toFixed(2)}`,
-    heldOutAccuracy: p,
-  };
+  return echoOutcome(correct, p, updates);
 }
 
 /**
