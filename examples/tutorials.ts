@@ -98,8 +98,9 @@ async function main(): Promise<void> {
   const jobsCount = jobsFlag === undefined ? Math.min(2, availableParallelism()) : Number(jobsFlag);
   if (!Number.isInteger(jobsCount) || jobsCount < 1) throw new Error(`--jobs: expected a positive integer, got ${String(jobsFlag)}`);
   if (outFlag === true) throw new Error('--out: expected a file name');
-  // Peer rows (examples/peers) run in a report, or when --only names them; not in the quick single runs.
-  const chosen = select(all, flags.only).filter((e) => !('peer' in e) || report || flags.only !== undefined);
+  // Peer rows (examples/peers) run in a report, or when --only names them; not in the quick single
+  // runs, nor with --hard-sigmoid (the peer is configured as current Keras, sigmoid gates).
+  const chosen = select(all, flags.only).filter((e) => !('peer' in e) || ((report || flags.only !== undefined) && !flags.hardSigmoid));
 
   const jobs: Job[] = report
     ? chosen.flatMap((e) => seedRange(e).map((seed) => ({ id: e.id, seed, epochs: flags.epochs, hardSigmoid: flags.hardSigmoid })))
