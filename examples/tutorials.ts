@@ -3,7 +3,7 @@
  *
  *   npm run tutorials                   each experiment once (seed 1), printed as its example
  *                                       prints it, then a summary table
- *   npm run tutorials -- --report       each experiment over its seeds (T1, T3: 20; T2f: 30; the rest 5),
+ *   npm run tutorials -- --report       each experiment over its seeds (T1, T3: 20; T2f: 90; the rest 5),
  *                                       and the peer rows (examples/peers: T3 on TF.js, 20 seeds),
  *                                       then writes docs/tutorial-results.md from what it measured
  *
@@ -298,8 +298,12 @@ function reportMarkdown(rows: Row[], run: { totalSeconds: number; jobsCount: num
     const pairs = f.runs.map((run) => [run, fm.runs.find((m) => m.job.seed === run.job.seed)] as const).filter(([, m]) => m !== undefined);
     const d = pairedDifference(pairs.map(([run]) => run.outcome.accuracy), pairs.map(([, m]) => m!.outcome.accuracy));
     const points = (x: number): string => (100 * x).toFixed(2);
-    const verdict = d.mean >= 0 ? 'the fix scored at least as well as the original framing' : `the fix scored BELOW the original framing, by ${points(-d.mean)} points on average (the standard error of that mean: ${points(d.se)})`;
-    md.push(`The same 1000 samples for both on each seed. Against the original framing the fix scored higher on ${d.higher}, lower on ${d.lower} and the same on ${d.same} of ${d.n} seeds; means ${percent(fm.mean)} (fix) and ${percent(f.mean)} (original), a paired difference of ${d.mean >= 0 ? '+' : '−'}${points(Math.abs(d.mean))} points (standard deviation over seeds ${points(d.sd)}): ${verdict}.`);
+    const noise = Math.abs(d.mean) < 2 * d.se ? ' (less than two standard errors: within the noise of this many seeds)' : '';
+    const verdict = d.mean >= 0 ? `the fix scored at least as well as the original framing on average${noise}` : `the fix scored BELOW the original framing on average${noise}`;
+    md.push(`The same 1000 samples for both on each seed. Against the original framing the fix scored higher on ${d.higher}, lower on ${d.lower} and the same on ${d.same} of ${d.n} seeds; means ${percent(fm.mean)} (fix) and ${percent(f.mean)} (original), a paired difference of ${d.mean >= 0 ? '+' : '−'}${points(Math.abs(d.mean))} points (standard deviation over seeds ${points(d.sd)}, standard error of the mean ${points(d.se)}): ${verdict}.`);
+    md.push('');
+    const worst = (row: Row): string => `lowest ${row.min.outcome.text} (seed ${row.min.job.seed}), below 95% on ${row.runs.filter((run) => run.outcome.accuracy < 0.95).length} of ${row.runs.length} seeds`;
+    md.push(`Worst cases: T2f ${worst(f)}; T2f-masked ${worst(fm)}.`);
     const byLength = (row: Row): string => {
       const sums = [0, 0, 0, 0, 0];
       for (const run of row.runs) run.outcome.wrongByLength?.forEach((n, k) => (sums[k] += n));
