@@ -134,7 +134,7 @@ const withSgd: EchoSetting = { ...tutorial, optimizer: () => new SGD({ learningR
 const harder: EchoSetting = { length: 10, features: 20, outIndex: 7, units: 25, updates: 20_000, optimizer: () => new Adam() };
 
 export const experiments: Experiment[] = [
-  { id: 'T3', tutorial: 'T3', title: 'echo: length 5, 10 values, index 2; LSTM(25), Adam', original: '100% on 100 new sequences', goal: '100/100', seeds: 20, run: (o) => echo(o, tutorial) },
+  { id: 'T3', tutorial: 'T3', title: 'echo: length 5, 10 values, index 2; LSTM(25), Adam', original: '100% on 100 new sequences', goal: '100/100', seeds: 50, run: (o) => echo(o, tutorial) },
   { id: 'T3-sgd', tutorial: 'T3', title: 'extension: SGD, learning rate 0.02, momentum 0.9', original: '(suggested extension, no figure)', goal: '100/100', seeds: 5, run: (o) => echo(o, withSgd) },
   { id: 'T3-hard', tutorial: 'T3', title: 'extension: length 10, 20 values, index 7; LSTM(25), 20,000 updates', original: '(suggested extension, no figure)', goal: '100/100', seeds: 5, run: (o) => echo(o, harder) },
 ];

@@ -3,8 +3,8 @@
  *
  *   npm run tutorials                   each experiment once (seed 1), printed as its example
  *                                       prints it, then a summary table
- *   npm run tutorials -- --report       each experiment over its seeds (T1, T3: 20; T2f: 90; the rest 5),
- *                                       and the peer rows (examples/peers: T3 on TF.js, 20 seeds),
+ *   npm run tutorials -- --report       each experiment over its seeds (T1: 20; T3: 50; T2f: 90; the rest 5),
+ *                                       and the peer rows (examples/peers: T3 on TF.js, 50 seeds),
  *                                       then writes docs/tutorial-results.md from what it measured
  *
  * Flags (both modes):
@@ -355,6 +355,14 @@ function reportMarkdown(rows: Row[], run: { totalSeconds: number; jobsCount: num
       const pairs = ours.runs.flatMap((run) => peer.runs.filter((p) => p.job.seed === run.job.seed).map((p) => [run.outcome.asOriginal, p.outcome.asOriginal] as const));
       const count = (a: boolean, b: boolean): number => pairs.filter(([x, y]) => x === a && y === b).length;
       md.push(`- **T3 against T3-tfjs**, seed by seed on the same sequences (${pairs.length} seeds, each engine from its own initial weights): 100/100 with both on ${count(true, true)}, with lstm-ts only on ${count(true, false)}, with TF.js only on ${count(false, true)}, with neither on ${count(false, false)}; lstm-ts ${pairs.filter(([x]) => x).length} of ${pairs.length}, TF.js ${pairs.filter(([, y]) => y).length} of ${pairs.length}.`);
+      // The finer measure: each model's accuracy on its 10,000 further sequences, paired by seed.
+      const heldOut = ours.runs.flatMap((run) => peer.runs.filter((p) => p.job.seed === run.job.seed).map((p) => [run.outcome.heldOutAccuracy, p.outcome.heldOutAccuracy] as const));
+      if (heldOut.length > 1 && heldOut.every(([x, y]) => x !== undefined && y !== undefined)) {
+        const d = pairedDifference(heldOut.map(([, y]) => y!), heldOut.map(([x]) => x!));
+        const points = (x: number): string => (100 * x).toFixed(2);
+        const within = Math.abs(d.mean) < 2 * d.se;
+        md.push(`- **T3 against T3-tfjs on the 10,000 further sequences**, paired by seed: lstm-ts minus TF.js ${d.mean >= 0 ? '+' : '−'}${points(Math.abs(d.mean))} points on average (standard error ${points(d.se)}; lstm-ts higher on ${d.higher}, lower on ${d.lower}, the same on ${d.same} of ${d.n} seeds): ${within ? 'less than two standard errors, within the noise of this many seeds' : 'more than two standard errors apart: a difference to look into'}.`);
+      }
     }
     const control = find('T3-tfjs-weights');
     if (peer && control) {

@@ -2,7 +2,7 @@
  * The tutorial examples (examples/t*.ts) as tests: each runs the example's own code and asserts
  * the outcome the original reports (tutorials.md). The examples are deterministic for a seed, so
  * each assertion names the seeds it uses. Where an outcome holds on most seeds but not all (see
- * docs/tutorial-results.md, which `npm run tutorials -- --report` writes from 5 seeds; T1, T3: 20; T2f: 90),
+ * docs/tutorial-results.md, which `npm run tutorials -- --report` writes from 5 seeds; T1: 20; T3: 50; T2f: 90),
  * the test asks for it on at least 2 of seeds 1..3, so that a change in rounding (a new GEMM
  * kernel, say) that moves one seed's trajectory does not by itself fail the suite.
  *

@@ -6,7 +6,7 @@
  * reports 100/100 from one run; this row of the tutorial report shows how often the engine most
  * users would pick reaches it, seed by seed beside lstm-ts' T3 row.
  *
- *   npm run tutorials -- --report --only T3,T3-tfjs,T3-tfjs-weights   # 20 seeds of each, about 15 minutes
+ *   npm run tutorials -- --report --only T3,T3-tfjs,T3-tfjs-weights   # 50 seeds of each, about 25 minutes
  *
  * The layers are configured as Keras' current defaults, as lstm-ts' are (sigmoid gates, unit
  * forget bias, Adam ε 1e-7): bench/engines/tfjs.ts builds them for the benchmark's W3 too.
@@ -88,7 +88,7 @@ export const peers: PeerExperiment[] = [
     title: 'peer: the tutorial on TF.js 4.22 (wasm), the same sequences, its own initial weights',
     original: '100% on 100 new sequences',
     goal: '100/100',
-    seeds: 20,
+    seeds: 50,
     peer: true,
     run: echoOnTfjs,
   },
@@ -98,7 +98,7 @@ export const peers: PeerExperiment[] = [
     title: "control: lstm-ts from TF.js's initial weights for the seed, the same sequences",
     original: '100% on 100 new sequences (here: what T3-tfjs scores)',
     goal: '100/100',
-    seeds: 20,
+    seeds: 50,
     peer: true,
     run: echoFromTfjsWeights,
   },
