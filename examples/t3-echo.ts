@@ -17,16 +17,17 @@
  *
  * How often 100/100 comes out (measured while writing this, the tutorial's settings): on 34 of
  * seeds 1..50 (the others 93 to 99, mostly 99); TF.js 4.22, from its own initial weights on the
- * same sequences, on 36 of them (docs/tutorials.md). The settings the original ran with (Keras 2.0:
- * hardSigmoid gates, Adam epsilon 1e-8) do not change that: hardSigmoid 30 of 50; epsilon 1e-8
- * the same score as 1e-7 on every one of the 50 seeds, with either gate. TF.js 4.22 (cpu backend,
- * configured as current Keras) started from the same weights and fed the same sequences scored
- * exactly what lstm-ts scored on each of seeds 1..10. After 10,000 updates the models differ in
- * how well they learned the echo (on 10,000 further sequences, seeds 1..10 scored 97.8% to
- * 100%), and 100 test sequences sample that: a model right on a fraction p of all sequences shows
- * 100/100 with probability about p^100. So this example also measures 10,000 more sequences.
- * The tutorial report runs TF.js beside it on the same sequences (examples/peers/t3-tfjs.ts), from
- * its own initial weights and, as a control, this example from TF.js's initial weights.
+ * same sequences, on 36 of them (the report runs both over these 50 seeds). The settings the
+ * original ran with (Keras 2.0: hardSigmoid gates, Adam epsilon 1e-8) do not change that:
+ * hardSigmoid 30 of 50; epsilon 1e-8 the same score as 1e-7 on every one of the 50 seeds, with
+ * either gate. TF.js 4.22 (cpu backend, configured as current Keras) started from the same weights
+ * and fed the same sequences scored exactly what lstm-ts scored on each of seeds 1..10. After
+ * 10,000 updates the models differ in how well they learned the echo (on 10,000 further sequences,
+ * seeds 1..10 scored 97.8% to 100%), and 100 test sequences sample that: a model right on a
+ * fraction p of all sequences shows 100/100 with probability about p^100. So this example also
+ * measures 10,000 more sequences. The tutorial report runs TF.js beside it on the same sequences
+ * (examples/peers/t3-tfjs.ts), from its own initial weights and, as a control, this example from
+ * TF.js's initial weights.
  *
  * Two of the extensions the original suggests:
  *   T3-sgd   the same, trained with SGD, learning rate 0.02 and momentum 0.9, chosen by a sweep
