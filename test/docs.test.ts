@@ -39,3 +39,20 @@ describe('source line references in docs/', () => {
     });
   }
 });
+
+describe('docs/tutorials.md: the Keras T3 figures', () => {
+  it('are those of examples/peers/t3-keras.results.jsonl (a Python run, committed: the doc types them)', () => {
+    const lines = readFileSync(new URL('../examples/peers/t3-keras.results.jsonl', import.meta.url), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const runs = lines.filter((l) => 'seed' in l) as { seed: number; correct: number; heldOut: number }[];
+    const summary = lines.find((l) => 'summary' in l);
+    expect(runs.map((r) => r.seed)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    const at100 = runs.filter((r) => r.correct === 100).length;
+    const mean = runs.reduce((s, r) => s + r.heldOut, 0) / runs.length;
+    expect(summary.seedsAt100).toBe(at100);
+    expect(summary.meanHeldOut).toBeCloseTo(mean, 9);
+    const groups = Array.from({ length: 10 }, (_, g) => runs.slice(5 * g, 5 * g + 5).filter((r) => r.correct === 100).length);
+    const doc = readFileSync(join(docsDir, 'tutorials.md'), 'utf8');
+    expect(doc).toContain(`| Keras ${summary.keras} / TensorFlow ${summary.tensorflow.replace(/\.0$/, '')} | ${at100} of 50 | ${(100 * mean).toFixed(2)}% |`);
+    expect(doc).toContain(`Keras ${groups.join(', ')})`);
+  });
+});
