@@ -7,10 +7,18 @@
  *   v    ← β2·v + (1 - β2)·g²
  *   w    ← w - lr_t · m / (sqrt(v) + ε)
  *
- * Porting note: TF.js (and Keras 3) bias-correct m and v separately,
- *   w ← w - lr · m̂ / (sqrt(v̂) + ε),  m̂ = m / (1 - β1^t),  v̂ = v / (1 - β2^t),
- * which is the same update with ε scaled by sqrt(1 - β2^t): the two agree except where sqrt(v)
- * is comparable to ε (early steps, tiny gradients).
+ * Keras 3 keeps this form (keras/src/optimizers/adam.py, checked against Keras 3.15 in
+ * test/keras-reference.test.ts). Porting notes:
+ * - TF.js bias-corrects m and v separately,
+ *     w ← w - lr · m̂ / (sqrt(v̂) + ε),  m̂ = m / (1 - β1^t),  v̂ = v / (1 - β2^t),
+ *   which is the same update with ε scaled by sqrt(1 - β2^t): the two agree except where sqrt(v)
+ *   is comparable to ε (early steps, tiny gradients).
+ * - Keras 3 on TensorFlow computes β1^t and β2^t from β1, β2 rounded to float32 even for float64
+ *   variables (TensorFlow makes a float32 tensor of a Python float before the cast): in float64
+ *   its lr_t is 6.7e-6 smaller (relatively) at t = 1 than the lr_t computed here from β1 = 0.9,
+ *   β2 = 0.999 exactly (3.8e-6 at t = 1000), and the gap fades once β2^t is small (a few
+ *   thousand steps). For float32 variables it computes lr_t in float32 from the same rounded
+ *   β's, so the gap is the same there; here lr_t is computed in float64 and then rounded.
  *
  * Arithmetic: float32 weights are updated in float32 arithmetic (`adamFloat32`, as Keras does for
  * float32 variables), by a WebAssembly SIMD kernel (wasm/adam.wat) when every parameter is float32
