@@ -56,3 +56,26 @@ describe('docs/tutorials.md: the Keras T3 figures', () => {
     expect(doc).toContain(`Keras ${groups.join(', ')})`);
   });
 });
+
+describe('docs/tutorials.md: the tutorials in Keras itself', () => {
+  it('each row is the tutorial report (docs/tutorial-results.md) beside examples/peers/keras-tutorials.results.jsonl', () => {
+    const lines = readFileSync(new URL('../examples/peers/keras-tutorials.results.jsonl', import.meta.url), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const runs = lines.filter((l) => 'id' in l) as { id: string; seed: number; asOriginal: boolean; correct?: number; accuracy?: number }[];
+    const versions = lines.find((l) => 'keras' in l);
+    const report = readFileSync(join(docsDir, 'tutorial-results.md'), 'utf8');
+    const doc = readFileSync(join(docsDir, 'tutorials.md'), 'utf8');
+    expect(doc).toContain(`Keras ${versions.keras} on TensorFlow ${versions.tensorflow.replace(/\.0$/, '')}`);
+    const ids = [...new Set(runs.map((r) => r.id))];
+    expect(ids).toEqual(['T1', 'T1-bptt', 'T1-stateless', 'T2a', 'T2b', 'T2c', 'T2d', 'T2e', 'T4-stateless', 'T4-stateful', 'T4-sequence']);
+    for (const id of ids) {
+      const ours = report.split('\n').find((l) => l.startsWith(`| ${id} |`))!.split(' | ');
+      const [seeds, mean, asOriginal] = [ours[2], ours[3], ours[6].split(' ')[0]];
+      const keras = runs.filter((r) => r.id === id);
+      expect(keras.map((r) => r.seed), id).toEqual(Array.from({ length: Number(seeds) }, (_, i) => i + 1));
+      const score = (r: (typeof keras)[number]): number => r.accuracy ?? r.correct! / (id.startsWith('T1') ? 8 : 2);
+      const kerasMean = `${((100 * keras.reduce((s, r) => s + score(r), 0)) / keras.length).toFixed(2)}%`;
+      const kerasAsOriginal = `${keras.filter((r) => r.asOriginal).length}/${keras.length}`;
+      expect(doc, id).toContain(`| ${id} | ${seeds} | ${asOriginal} | ${mean} | ${kerasAsOriginal} | ${kerasMean} |`);
+    }
+  });
+});
