@@ -3,7 +3,8 @@
  * (test/tfjs-agreement.test.ts) is not the reference because it does not compute them as Keras
  * does, or where only Keras' own training step says what "as Keras" means: the loss and the
  * accuracy of a masked model, the mask carried through a second LSTM, and the T1-style stateful
- * model trained with Adam, state reset after each epoch.
+ * model trained with Adam, state reset after each epoch; and which accuracy Keras 3 means by
+ * 'accuracy' under binary cross-entropy (src/model/metrics.ts).
  *
  * The figures come from test/fixtures/keras-reference.py (it says how each was taken; Keras'
  * gradients are w_before - w_after of one SGD(1) step, so they include its mask handling and loss
@@ -47,6 +48,7 @@ const reference = JSON.parse(readFileSync(new URL('./fixtures/keras-reference.js
   maskedSequences: SgdCase;
   maskedLastOutput: SgdCase;
   statefulAdam: StatefulCase;
+  bceAccuracy: { x: Nested; y: Nested; weights: Nested[]; loss: number; accuracy: number };
 };
 
 const flat = (v: Nested): number[] => (Array.isArray(v) ? v.flatMap(flat) : [v]);
@@ -157,5 +159,24 @@ describe(`Keras ${reference.keras} agreement (float64): stateful training with A
     model.getWeights().forEach((w, i) => expectAgree(w.data, c.weightsAfter[i], `${model.weightNames[i]} after ${c.losses.length} Adam updates`, ADAM_TOL));
     // The four predictions from a reset state, the state carried from one to the next.
     c.x.forEach((x, t) => expectAgree(model.predict(x as never).data, c.predictions[t], `prediction ${t + 1}`, ADAM_TOL));
+  });
+});
+
+describe(`Keras ${reference.keras} agreement (float64): which accuracy 'accuracy' is`, () => {
+  it("binary cross-entropy over 5 sigmoid units: Keras 3's 'accuracy' is lstm-ts' 'categoricalAccuracy'; lstm-ts' 'accuracy' is binary accuracy (Keras 2.0-2.2, TF.js)", () => {
+    const c = reference.bceAccuracy;
+    const figures = (metric: string): Record<string, number> => {
+      const model = new Sequential([new LSTM({ units: 4, inputShape: [2, 3] }), new Dense({ units: 5, activation: 'sigmoid' })], { dtype: 'float64' });
+      model.compile({ optimizer: 'adam', loss: 'binaryCrossentropy', metrics: [metric] });
+      model.setWeights(c.weights as never);
+      return model.evaluate(c.x as never, c.y as never);
+    };
+    const named = figures('categoricalAccuracy');
+    expectAgree([named.loss], c.loss, 'loss');
+    expect(named.categoricalAccuracy).toBeCloseTo(c.accuracy, 12);
+    // By the Keras 2.0 rule 'accuracy' counts each of the 5 outputs against its 0/1 target instead.
+    const binary = figures('accuracy').accuracy;
+    expect(binary).toBeCloseTo(figures('binaryAccuracy').binaryAccuracy, 12);
+    expect(Math.abs(binary - c.accuracy)).toBeGreaterThan(0.1);
   });
 });

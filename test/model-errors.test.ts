@@ -190,7 +190,10 @@ describe('unknown names', () => {
     const loss = model.loss;
     expectRefused(model, () => model.compile({ optimizer: 'adam', loss: 'categorical_crossentropyy' }), /unknown loss "categorical_crossentropyy".*'categoricalCrossentropy'/);
     expectRefused(model, () => model.compile({ optimizer: 'adamw', loss: 'categoricalCrossentropy' }), /unknown optimizer "adamw".*'adam'/);
-    expectRefused(model, () => model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['precision'] }), /unknown metric "precision".*'accuracy'/);
+    expectRefused(model, () => model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['precision'] }), /unknown metric "precision".*'accuracy'.*'categoricalAccuracy'/);
+    expectRefused(model, () => model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy', 'acc'] }), /metrics holds at most one metric.*\["accuracy","acc"\]/);
+    expectRefused(model, () => model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['categoricalAccuracy'] }), /'categoricalAccuracy'.*sparseCategoricalCrossentropy takes class indices; use 'sparseCategoricalAccuracy'/);
+    expectRefused(model, () => model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['sparse_categorical_accuracy'] }), /'sparse_categorical_accuracy' reads class indices.*categoricalCrossentropy/);
     expect(model.optimizer).toBe(optimizer);
     expect(model.loss).toBe(loss);
     expect(model.metricNames).toEqual(['accuracy']);

@@ -48,6 +48,61 @@ describe('History', () => {
   });
 });
 
+describe("named accuracies: 'accuracy' by the loss (Keras 2.0 / TF.js), or the one named", () => {
+  // Binary cross-entropy over 5 sigmoid units (tutorial T1's head): 'accuracy' is binary accuracy
+  // here (Keras 2.0-2.2, TF.js), categorical accuracy in Keras 3 (the output has more than 1 unit).
+  const x = randomTensor([12, 2, 3], 201, 'float32');
+  const y = randomOneHot([12], 5, 202, 'float32');
+  function sigmoidModel(metric: string): Sequential {
+    setSeed(7);
+    const model = new Sequential([new LSTM({ units: 4, inputShape: [2, 3] }), new Dense({ units: 5, activation: 'sigmoid' })]);
+    model.compile({ optimizer: new SGD({ learningRate: 0 }), loss: 'binaryCrossentropy', metrics: [metric] });
+    return model;
+  }
+  function byHand(model: Sequential): { binary: number; categorical: number } {
+    const p = model.predict(x).toArray() as number[][];
+    const t = y.toArray() as number[][];
+    const binary = p.flatMap((row, r) => row.map((v, j) => ((v > 0.5 ? 1 : 0) === t[r][j] ? 1 : 0))).reduce((a: number, b) => a + b, 0) / (12 * 5);
+    const categorical = p.filter((row, r) => argmax(row) === argmax(t[r])).length / 12;
+    return { binary, categorical };
+  }
+
+  it('evaluate and fit report the accuracy named, under its name; the fused training step counts it too (learning rate 0: figures of fixed weights)', () => {
+    const reference = byHand(sigmoidModel('accuracy'));
+    expect(reference.binary).not.toBeCloseTo(reference.categorical, 6); // the two differ on this data
+    const cases: [string, number][] = [
+      ['accuracy', reference.binary],
+      ['acc', reference.binary],
+      ['binaryAccuracy', reference.binary],
+      ['binary_accuracy', reference.binary],
+      ['categoricalAccuracy', reference.categorical],
+      ['categorical_accuracy', reference.categorical],
+    ];
+    for (const [metric, expected] of cases) {
+      const model = sigmoidModel(metric);
+      expect(model.evaluate(x, y)[metric], `${metric}: evaluate`).toBeCloseTo(expected, 12);
+      for (const batchSize of [1, 4]) {
+        const { history } = model.fit(x, y, { epochs: 1, batchSize, shuffle: false, verbose: 0, validationData: [x, y] });
+        expect(Object.keys(history).sort(), metric).toEqual(['loss', metric, `val_${metric}`, 'val_loss'].sort());
+        expect(history[metric][0], `${metric}: fit, batch ${batchSize}`).toBeCloseTo(expected, 12);
+        expect(history[`val_${metric}`][0], `${metric}: validation`).toBeCloseTo(expected, 12);
+      }
+      expect(Sequential.fromJSON(JSON.stringify(model)).metricNames, `${metric}: saved and loaded`).toEqual([metric]);
+    }
+  });
+
+  it("sparseCategoricalAccuracy with sparse targets equals categoricalAccuracy with the one-hot ones; EarlyStopping's 'auto' watches it upward", () => {
+    setSeed(9);
+    const sparse = new Sequential([new LSTM({ units: 4, inputShape: [3, 2] }), new Dense({ units: 3, activation: 'softmax' })], { dtype: 'float64' });
+    sparse.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['sparse_categorical_accuracy'] });
+    const labels = (Y.toArray() as number[][]).map((row) => [argmax(row)]);
+    const dense = classifier(1, ['categoricalAccuracy']);
+    sparse.setWeights(dense.getWeights());
+    expect(sparse.evaluate(X, labels).sparse_categorical_accuracy).toBe(dense.evaluate(X, Y).categoricalAccuracy);
+    expect(new EarlyStopping({ monitor: 'val_categoricalAccuracy' }).mode).toBe('max');
+  });
+});
+
 describe('epoch figures: batch-size-weighted means of pre-update batch figures', () => {
   it('replayed batch by batch on an identical model: same losses, accuracies and final weights', () => {
     const model = classifier(2);

@@ -37,7 +37,7 @@ export interface EarlyStoppingOptions {
   minDelta?: number;
   /** Epochs without improvement before stopping. Default 0. */
   patience?: number;
-  /** 'min', 'max', or 'auto' (max for names containing 'acc', else min). Default 'auto'. */
+  /** 'min', 'max', or 'auto' (max for names containing 'acc' in any case, as 'val_categoricalAccuracy', else min). Default 'auto'. */
   mode?: 'min' | 'max' | 'auto';
   /** A value the monitored figure must beat to count as an improvement at all. */
   baseline?: number;
@@ -72,7 +72,7 @@ export class EarlyStopping implements Callback {
     if (mode !== 'min' && mode !== 'max' && mode !== 'auto') {
       throw new TypeError(`EarlyStopping: mode must be 'min', 'max' or 'auto', got ${JSON.stringify(mode)}`);
     }
-    this.mode = mode === 'auto' ? (this.monitor.includes('acc') ? 'max' : 'min') : mode;
+    this.mode = mode === 'auto' ? (this.monitor.toLowerCase().includes('acc') ? 'max' : 'min') : mode;
     this.baseline = opts.baseline as number | undefined;
     this.restoreBestWeights = opts.restoreBestWeights === undefined ? false : checkBoolean(opts.restoreBestWeights, 'EarlyStopping: restoreBestWeights');
   }

@@ -1,11 +1,19 @@
 /**
- * Accuracy metrics, chosen from the loss the way Keras resolves `metrics: ['accuracy']`:
+ * Accuracy metrics. `metrics: ['accuracy']` (or 'acc') is chosen from the loss by the rule of
+ * Keras 2.0–2.2, the Keras the tutorials ran on (and TF.js's rule):
  *
  * | loss                              | 'accuracy' means            |
  * |-----------------------------------|-----------------------------|
  * | binaryCrossentropy, or 1 output   | binary accuracy (p > 0.5)   |
  * | sparseCategoricalCrossentropy     | sparse categorical accuracy |
  * | anything else                     | categorical accuracy        |
+ *
+ * Porting note: tf.keras 2.3+ and Keras 3 decide by the output's width instead: binary accuracy
+ * only for a single output unit, so binary cross-entropy over several sigmoid units (tutorials T1
+ * and T4) reports categorical accuracy there (checked against Keras 3.15). To get a particular
+ * accuracy whatever the loss, name it: 'binaryAccuracy', 'categoricalAccuracy' or
+ * 'sparseCategoricalAccuracy' (or Keras' snake_case spellings); fit's history and evaluate report
+ * it under the name given.
  *
  * Each returns the number of correct predictions and how many were counted, so a model can
  * average over batches weighted by their size (what Keras prints as the epoch's accuracy).
@@ -19,7 +27,43 @@ export interface MetricCount {
   total: number;
 }
 
-export function chooseAccuracy(lossName: string, outputUnits: number): AccuracyKind {
+/** Every metric name compile accepts, and the accuracy it names ('auto': chosen from the loss). */
+const METRICS = new Map<string, AccuracyKind | 'auto'>([
+  ['accuracy', 'auto'],
+  ['acc', 'auto'],
+  ['binaryAccuracy', 'binary'],
+  ['binary_accuracy', 'binary'],
+  ['categoricalAccuracy', 'categorical'],
+  ['categorical_accuracy', 'categorical'],
+  ['sparseCategoricalAccuracy', 'sparseCategorical'],
+  ['sparse_categorical_accuracy', 'sparseCategorical'],
+]);
+
+/** Every metric name compile accepts. */
+export const METRIC_NAMES: readonly string[] = [...METRICS.keys()];
+
+/** The accuracy `metric` names for a model trained with the loss `lossName` and `outputUnits` outputs; throws on an unknown name or one that cannot read the loss's targets. */
+export function resolveAccuracy(metric: unknown, lossName: string, outputUnits: number): AccuracyKind {
+  const named = typeof metric === 'string' ? METRICS.get(metric) : undefined;
+  if (named === undefined) {
+    throw new TypeError(`compile: unknown metric ${JSON.stringify(metric)}; expected one of ${METRIC_NAMES.map((n) => `'${n}'`).join(', ')}`);
+  }
+  if (named === 'auto') return chooseAccuracy(lossName, outputUnits);
+  // Sparse targets are class indices, [..., 1]; the other accuracies compare targets shaped like the predictions.
+  const sparseLoss = lossName === 'sparseCategoricalCrossentropy';
+  if (sparseLoss !== (named === 'sparseCategorical') && (sparseLoss || isBuiltInDenseLoss(lossName))) {
+    throw new TypeError(sparseLoss
+      ? `compile: metric '${metric}' compares targets shaped like the predictions, but loss sparseCategoricalCrossentropy takes class indices; use 'sparseCategoricalAccuracy' (or 'accuracy')`
+      : `compile: metric '${metric}' reads class indices as targets, but loss ${lossName} takes targets shaped like the predictions; use 'categoricalAccuracy' or 'binaryAccuracy' (or 'accuracy')`);
+  }
+  return named;
+}
+
+function isBuiltInDenseLoss(lossName: string): boolean {
+  return lossName === 'categoricalCrossentropy' || lossName === 'binaryCrossentropy' || lossName === 'meanSquaredError';
+}
+
+function chooseAccuracy(lossName: string, outputUnits: number): AccuracyKind {
   if (lossName === 'binaryCrossentropy' || outputUnits === 1) return 'binary';
   if (lossName === 'sparseCategoricalCrossentropy') return 'sparseCategorical';
   return 'categorical';

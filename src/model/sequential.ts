@@ -37,7 +37,7 @@ import { applyValidatedGradients } from '../optim/optimizer.js';
 import { allocate, checkDType, type DType } from '../tensor/alloc.js';
 import { Tensor, assertFinite, describe, firstNonFinite, formatShape, sameShape, sizeOf, toTensor, type TensorLike } from '../tensor/tensor.js';
 import type { Callback, Logs, TrainingModel } from './callbacks.js';
-import { chooseAccuracy, countCorrect, type AccuracyKind } from './metrics.js';
+import { countCorrect, resolveAccuracy, type AccuracyKind } from './metrics.js';
 import { ProgressBar, callbackProgressSink, defaultProgressSink, type ProgressSink } from './progress.js';
 import { modelFromJSON, modelToJSON, type SequentialJSON } from './serialization.js';
 import { fromTfjsArtifacts, toTfjsArtifacts, type TfjsArtifactsInput, type TfjsModelArtifacts } from '../io/tfjs.js';
@@ -55,7 +55,11 @@ export interface CompileOptions {
   optimizer: string | Optimizer;
   /** camelCase ('categoricalCrossentropy') or Keras snake_case ('categorical_crossentropy'), or a Loss. */
   loss: string | Loss;
-  /** ['accuracy'] (or ['acc']): categorical or binary accuracy, chosen from the loss as Keras does. */
+  /**
+   * At most one: ['accuracy'] (or ['acc']), the accuracy chosen from the loss as Keras 2.0–2.2 and
+   * TF.js choose it, or one named: 'binaryAccuracy', 'categoricalAccuracy',
+   * 'sparseCategoricalAccuracy' (or Keras' snake_case spellings). See model/metrics.ts.
+   */
   metrics?: string[];
 }
 
@@ -97,7 +101,7 @@ export interface History {
 interface Compiled {
   loss: Loss;
   optimizer: Optimizer;
-  /** The metric names as the user spelled them ('accuracy' or 'acc'). */
+  /** The metric names as the user spelled them (history and evaluate use them as keys). */
   metricNames: string[];
   accuracy: AccuracyKind | undefined;
   /** The stable loss on the last Dense layer's logits, when its activation pairs with the loss. */
@@ -245,19 +249,16 @@ export class Sequential implements TrainingModel {
     const loss = getLoss(opts.loss as string | Loss);
     const metrics = opts.metrics ?? [];
     if (!Array.isArray(metrics)) throw new TypeError(`compile: metrics must be an array such as ['accuracy'], got ${describe(metrics)}`);
-    for (const m of metrics) {
-      if (m !== 'accuracy' && m !== 'acc') {
-        throw new TypeError(`compile: unknown metric ${JSON.stringify(m)}; expected 'accuracy' (or 'acc')`);
-      }
-    }
+    if (metrics.length > 1) throw new TypeError(`compile: metrics holds at most one metric (lstm-ts computes one accuracy), got ${JSON.stringify(metrics)}`);
     const last = this.layerList[this.layerList.length - 1];
     const fused = last instanceof Dense && loss.fromLogits ? loss.fromLogits(last.activation) : undefined;
     const units = last instanceof Dense ? last.units : (last?.getConfig().config.units as number | undefined) ?? 0;
+    const accuracy = metrics.length > 0 ? resolveAccuracy(metrics[0], loss.name, units) : undefined;
     this.compiled = {
       loss,
       optimizer,
       metricNames: [...metrics],
-      accuracy: metrics.length > 0 ? chooseAccuracy(loss.name, units) : undefined,
+      accuracy,
       fused,
       fusedKernel: kernelOf(fused),
       lossKernel: kernelOf(loss.compute),
