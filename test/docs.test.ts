@@ -66,12 +66,15 @@ describe('docs/tutorials.md: the tutorials in Keras itself', () => {
     const doc = readFileSync(join(docsDir, 'tutorials.md'), 'utf8');
     expect(doc).toContain(`Keras ${versions.keras} on TensorFlow ${versions.tensorflow.replace(/\.0$/, '')}`);
     const ids = [...new Set(runs.map((r) => r.id))];
-    expect(ids).toEqual(['T1', 'T1-bptt', 'T1-stateless', 'T2a', 'T2b', 'T2c', 'T2d', 'T2e', 'T4-stateless', 'T4-stateful', 'T4-sequence']);
+    expect(ids).toEqual(['T1', 'T1-bptt', 'T1-stateless', 'T2a', 'T2b', 'T2c', 'T2d', 'T2e', 'T2f', 'T2f-masked', 'T4-stateless', 'T4-stateful', 'T4-sequence']);
     for (const id of ids) {
       const ours = report.split('\n').find((l) => l.startsWith(`| ${id} |`))!.split(' | ');
-      const [seeds, mean, asOriginal] = [ours[2], ours[3], ours[6].split(' ')[0]];
+      const [reportSeeds, mean, asOriginal] = [Number(ours[2]), ours[3], ours[6].split(' ')[0]];
       const keras = runs.filter((r) => r.id === id);
-      expect(keras.map((r) => r.seed), id).toEqual(Array.from({ length: Number(seeds) }, (_, i) => i + 1));
+      // Seeds 1..n; fewer than the report's only where Keras takes too long (T2f: 3 of 90), and then said in the row.
+      expect(keras.map((r) => r.seed), id).toEqual(Array.from({ length: keras.length }, (_, i) => i + 1));
+      expect(keras.length, id).toBeLessThanOrEqual(reportSeeds);
+      const seeds = keras.length === reportSeeds ? `${reportSeeds}` : `${reportSeeds} (Keras: ${keras.length})`;
       const score = (r: (typeof keras)[number]): number => r.accuracy ?? r.correct! / (id.startsWith('T1') ? 8 : 2);
       const kerasMean = `${((100 * keras.reduce((s, r) => s + score(r), 0)) / keras.length).toFixed(2)}%`;
       const kerasAsOriginal = `${keras.filter((r) => r.asOriginal).length}/${keras.length}`;
