@@ -19,7 +19,8 @@ Run with Python 3.11, TensorFlow 2.21 (tensorflow-cpu) and Keras 3.15 installed,
     python examples/peers/keras-tutorials.py > examples/peers/keras-tutorials.results.jsonl
     python examples/peers/keras-tutorials.py T2f > t2f.jsonl; python examples/peers/keras-tutorials.py T2f-masked > t2f-masked.jsonl
 
-It prints one JSON line per (experiment, seed), then one with the versions and the date.
+It prints one JSON line per (experiment, seed), then one with the versions and the date. The
+committed results file holds the three runs, the T2f lines put after T2e's.
 """
 import json
 import os
