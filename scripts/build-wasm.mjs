@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Assemble the WebAssembly kernels (src/optim/wasm/adam.wat, src/tensor/wasm/gemm.wat,
-// src/layers/wasm/lstm.wat, src/model/wasm/step.wat) into TypeScript modules holding their bytes
+// src/layers/recurrent/wasm/lstm.wat, src/model/wasm/step.wat) into TypeScript modules holding their bytes
 // (adam-binary.ts, gemm-binary.ts, lstm-binary.ts, step-binary.ts, base64), so the library
 // itself needs no assembler: `npm run build:wasm` after editing a .wat.
 // test/wasm-kernels.test.ts checks that the committed bytes are what each .wat assembles to.
@@ -79,7 +79,7 @@ function withoutLocalNames(bytes) {
 export const KERNELS = [
   { wat: 'src/optim/wasm/adam.wat', ts: 'src/optim/wasm/adam-binary.ts', name: 'ADAM_WASM_BASE64', what: "Adam's float32 update, SIMD" },
   { wat: 'src/tensor/wasm/gemm.wat', ts: 'src/tensor/wasm/gemm-binary.ts', name: 'GEMM_WASM_BASE64', what: 'a packed float32 matrix-product block, SIMD' },
-  { wat: 'src/layers/wasm/lstm.wat', ts: 'src/layers/wasm/lstm-binary.ts', name: 'LSTM_WASM_BASE64', what: "the LSTM layer's forward and backward for small float32 batches, and the cell pass of a step for larger ones" },
+  { wat: 'src/layers/recurrent/wasm/lstm.wat', ts: 'src/layers/recurrent/wasm/lstm-binary.ts', name: 'LSTM_WASM_BASE64', what: "the LSTM layer's forward and backward for small float32 batches, and the cell pass of a step for larger ones" },
   { wat: 'src/model/wasm/step.wat', ts: 'src/model/wasm/step-binary.ts', name: 'STEP_WASM_BASE64', what: "a whole training step of Sequential([LSTM, Dense]) on small float32 batches" },
 ];
 

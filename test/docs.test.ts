@@ -11,9 +11,9 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const docsDir = fileURLToPath(new URL('../docs/', import.meta.url));
-const linkPattern = /\]\((\.\.\/src\/[^#)\s]+)#L(\d+)(?:-L(\d+))?(?:\s+"([^"]+)")?\)/g;
+const linkPattern = /\]\((\.\.\/(?:src|examples)\/[^#)\s]+)#L(\d+)(?:-L(\d+))?(?:\s+"([^"]+)")?\)/g;
 /** A link whose text is a line range, `[296–299](…#L296-L299 …)` or `[lines 296–299](…)`: the text and the anchor. */
-const rangeTextPattern = /\[(?:lines? )?(\d+)(?:–(\d+))?\]\(\.\.\/src\/[^#)\s]+#L(\d+)(?:-L(\d+))?/g;
+const rangeTextPattern = /\[(?:lines? )?(\d+)(?:–(\d+))?\]\(\.\.\/(?:src|examples)\/[^#)\s]+#L(\d+)(?:-L(\d+))?/g;
 
 describe('source line references in docs/', () => {
   for (const file of readdirSync(docsDir).filter((f) => f.endsWith('.md'))) {

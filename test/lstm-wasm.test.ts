@@ -1,23 +1,26 @@
 /**
- * The LSTM's fused WebAssembly kernel (src/layers/wasm/lstm.wat) against lstm.ts' own loops: the
- * same bits for the output, the carried state, every gradient, dL/dx and dL/d(h0, c0), over
- * random shapes on both sides of every product's float32 / float64 threshold; whole trainings
- * that end on the same weights; its sigmoid and tanh against float32-activations.ts. Both modes:
- * whole (small batches) and cells (shapes gemm.ts packs: only each step's cell pass in the
- * kernel). Where the kernel does not apply (masking, other activations, float64) the layer keeps
- * its loops.
+ * The LSTM cell's WebAssembly kernel (src/layers/recurrent/wasm/lstm.wat) against the TypeScript
+ * cell (recurrent/lstm-cell.ts) run by the sequence loop (recurrent/rnn.ts): the same bits for
+ * the output, the carried state, every gradient, dL/dx and dL/d(h0, c0), over random shapes on
+ * both sides of every product's float32 / float64 threshold; whole trainings that end on the same
+ * weights; its sigmoid and tanh against float32-activations.ts. Both modes: whole (small
+ * batches: the loop's whole forward and backward in one call) and cells (shapes gemm.ts packs:
+ * only each step's cell pass in the kernel). Where the kernel does not apply (other activations,
+ * float64) the layer runs the TypeScript cell; masked steps run the kernel's cell passes.
  */
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Adam, Dense, LSTM, Sequential, setSeed, tensor } from '../src/index.js';
 import type { LSTMOptions } from '../src/layers/lstm.js';
-import { LSTM_WASM_BASE64 } from '../src/layers/wasm/lstm-binary.js';
-import { fusedLSTMShape, setFusedLSTMKernel } from '../src/layers/wasm/lstm-wasm.js';
+import { useWasmCells } from '../src/layers/recurrent/kernels.js';
+import { FusedStep } from '../src/model/fused-step.js';
+import { LSTM_WASM_BASE64 } from '../src/layers/recurrent/wasm/lstm-binary.js';
+import { fusedLSTMShape } from '../src/layers/recurrent/wasm/lstm-wasm.js';
 import { sigmoidFloat32, tanhFloat32 } from '../src/tensor/float32-activations.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { mulberry32 } from './helpers/random.js';
 
-afterEach(() => setFusedLSTMKernel(true));
+afterEach(() => useWasmCells(true));
 
 /** The bits of a float32 tensor, for exact comparison (NaN-safe, -0 ≠ 0). */
 const bits = (t: Tensor | Float32Array): number[] => Array.from(new Uint32Array(Float32Array.from(t instanceof Tensor ? t.data : t).buffer));
@@ -27,13 +30,19 @@ function randomData(n: number, seed: number, scale = 1): Float32Array {
   return Float32Array.from({ length: n }, () => (r() * 2 - 1) * scale);
 }
 
-/** Whether the layer's last forward ran in the fused kernel (its cache lives in the kernel's memory). */
-const usedKernel = (layer: LSTM): boolean => (layer as unknown as { cache?: { kernel?: unknown } }).cache?.kernel !== undefined;
-/** The mode of the kernel the layer's last forward ran in: 'whole', 'cells', or 'none'. */
-const kernelMode = (layer: LSTM): string => {
-  const kernel = (layer as unknown as { cache?: { kernel?: { whole: boolean } } }).cache?.kernel;
-  return kernel === undefined ? 'none' : kernel.whole ? 'whole' : 'cells';
+/** Whether the layer's last forward ran its cell in WebAssembly (its cache lives in the kernel's memory). */
+const usedKernel = (layer: LSTM): boolean => layer.cellKernel !== undefined && layer.cellKernel !== 'typescript';
+/** The mode of the kernel the layer's last forward ran in: 'whole', 'cells', or 'none' (the TypeScript cell). */
+/** Whether the model's whole-step kernel (src/model/fused-step.ts: the LSTM kernel with the Dense layer and the loss) ran a step since the last call. */
+const stepRuns = vi.spyOn(FusedStep.prototype, 'run');
+const ranWholeStep = (): boolean => {
+  const ran = stepRuns.mock.calls.length > 0;
+  stepRuns.mockClear();
+  return ran;
 };
+/** Whether the LSTM of a model ran in WebAssembly: its own cell kernel, or the model's whole-step kernel. */
+const ranInWasm = (layer: LSTM): boolean => ranWholeStep() || usedKernel(layer);
+const kernelMode = (layer: LSTM): string => (layer.cellKernel === 'wasm-whole' ? 'whole' : layer.cellKernel === 'wasm-cells' ? 'cells' : 'none');
 
 /** A float32 LSTM built for [B, null, I] (with these weights). */
 function makeLayer(options: LSTMOptions, I: number, B: number, weights: Tensor[] | undefined): LSTM {
@@ -57,9 +66,9 @@ describe('fused LSTM kernel against lstm.ts loops', () => {
       const x = tensor(xData, [B, T, I]);
       const yShape = returnSequences ? [B, T, H] : [B, H];
       const dy = tensor(randomData(yShape.reduce((a, b) => a * b, 1), seed + 7 + batch), yShape);
-      setFusedLSTMKernel(false); // read when a layer sizes its cache, at its first forward
+      useWasmCells(false); // read when a layer sizes its cache, at its first forward
       const yRef = reference.forward(x);
-      setFusedLSTMKernel(true);
+      useWasmCells(true);
       const yFused = fused.forward(x);
       expect(kernelMode(fused)).toBe(mode);
       expect(kernelMode(reference)).toBe('none');
@@ -96,7 +105,7 @@ describe('fused LSTM kernel against lstm.ts loops', () => {
 
   it('trains a model to the same weights, bit for bit (T3-sized, Adam, 300 updates on fresh samples)', () => {
     const train = (fused: boolean): number[][] => {
-      setFusedLSTMKernel(fused);
+      useWasmCells(fused);
       setSeed(3);
       const model = new Sequential([new LSTM({ units: 25, inputShape: [5, 10] }), new Dense({ units: 10, activation: 'softmax' })]);
       model.compile({ optimizer: new Adam(), loss: 'categoricalCrossentropy' });
@@ -109,7 +118,7 @@ describe('fused LSTM kernel against lstm.ts loops', () => {
         y[values[2]!] = 1;
         model.trainOnBatch(tensor(x, [1, 5, 10]), tensor(y, [1, 10]));
       }
-      expect(usedKernel(model.layers[0] as LSTM)).toBe(fused);
+      expect(ranInWasm(model.layers[0] as LSTM)).toBe(fused);
       return model.getWeights().map(bits);
     };
     expect(train(true)).toEqual(train(false));
@@ -117,7 +126,7 @@ describe('fused LSTM kernel against lstm.ts loops', () => {
 
   it('a stacked, stateful model (the lower LSTM passes dx up through the kernel) trains to the same weights', () => {
     const train = (fused: boolean): number[][] => {
-      setFusedLSTMKernel(fused);
+      useWasmCells(fused);
       setSeed(5);
       const model = new Sequential([
         new LSTM({ units: 6, batchInputShape: [1, 3, 4], returnSequences: true, stateful: true }),
@@ -139,14 +148,14 @@ describe('fused LSTM kernel against lstm.ts loops', () => {
       // units 4: batches of 5 and of 1 both run in the whole mode (one memory); units 16: batches
       // of 5 are packed (the cells mode), batches of 1 the whole mode
       const train = (fused: boolean): number[][] => {
-        setFusedLSTMKernel(fused);
+        useWasmCells(fused);
         setSeed(12);
         const model = new Sequential([new LSTM({ units, inputShape: [4, 3] }), new Dense({ units: 3, activation: 'softmax' })]);
         model.compile({ optimizer: new Adam({ learningRate: 0.01 }), loss: 'categoricalCrossentropy' });
         const x = tensor(randomData(26 * 12, 31), [26, 4, 3]);
         const y = tensor(Float32Array.from({ length: 26 * 3 }, (_, i) => (i % 3 === Math.floor(i / 3) % 3 ? 1 : 0)), [26, 3]);
         model.fit(x, y, { epochs: 6, batchSize: 5, verbose: 0 });
-        expect(usedKernel(model.layers[0] as LSTM)).toBe(fused); // the last batch, of 1, ran in the kernel
+        expect(ranInWasm(model.layers[0] as LSTM)).toBe(fused); // the last batch, of 1, ran in the kernel
         return model.getWeights().map(bits);
       };
       expect(train(true), `units ${units}`).toEqual(train(false));
@@ -155,7 +164,7 @@ describe('fused LSTM kernel against lstm.ts loops', () => {
 
   it('a stacked model on shapes gemm.ts packs (both layers in the cells mode, dx passed down) trains to the same weights', () => {
     const train = (fused: boolean): number[][] => {
-      setFusedLSTMKernel(fused);
+      useWasmCells(fused);
       setSeed(21);
       const model = new Sequential([
         new LSTM({ units: 33, inputShape: [6, 8], returnSequences: true }),
@@ -173,9 +182,8 @@ describe('fused LSTM kernel against lstm.ts loops', () => {
 });
 
 describe('where the fused kernel does not apply', () => {
-  it('keeps lstm.ts loops for masking, other activations and float64', () => {
+  it('runs the TypeScript cell for other activations and float64', () => {
     const cases: [string, LSTMOptions, [number, number, number]][] = [
-      ['maskValue', { units: 4, maskValue: 0 }, [1, 3, 2]],
       ['hardSigmoid gates', { units: 4, recurrentActivation: 'hardSigmoid' }, [1, 3, 2]],
       ['relu cell', { units: 4, activation: 'relu' }, [1, 3, 2]],
       ['float64', { units: 4, dtype: 'float64' }, [1, 3, 2]],
@@ -188,9 +196,27 @@ describe('where the fused kernel does not apply', () => {
     }
   });
 
+  it('a maskValue layer runs the kernel cell passes step by step (the loop passes masked rows through), with the same bits as the TypeScript cell', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 1_000_000 }), fc.boolean(), fc.boolean(), (seed, returnSequences, goBackwards) => {
+      const run = (fused: boolean): number[][] => {
+        useWasmCells(fused);
+        setSeed(seed);
+        const layer = new LSTM({ units: 5, maskValue: 0, returnSequences, goBackwards, stateful: true, batchInputShape: [3, 4, 2] });
+        const x = randomData(3 * 4 * 2, seed);
+        x.fill(0, 0, 4); // sample 0: its first two steps are padding
+        x.fill(0, 14, 16); // sample 1: its last step
+        const y = layer.forward(tensor(x, [3, 4, 2]));
+        expect(kernelMode(layer)).toBe(fused ? 'whole' : 'none');
+        const dy = tensor(randomData(y.size, seed + 1), y.shape);
+        return [bits(y), ...layer.getStates().map(bits), bits(layer.backward(dy)), ...layer.getGradients().map(bits), ...layer.getInitialStateGradients().map(bits)];
+      };
+      expect(run(true)).toEqual(run(false));
+    }), { numRuns: 30, seed: 77 });
+  });
+
   it('a mask from the layer below runs the loops on the kernel-held cache, with the same bits as without the kernel', () => {
     const run = (fused: boolean): number[][] => {
-      setFusedLSTMKernel(fused);
+      useWasmCells(fused);
       setSeed(9);
       const model = new Sequential([
         new LSTM({ units: 5, inputShape: [4, 3], returnSequences: true, maskValue: 0 }),

@@ -1,5 +1,5 @@
 /**
- * Compiling the library's WebAssembly kernels (src/optim/wasm, src/tensor/wasm, src/layers/wasm):
+ * Compiling the library's WebAssembly kernels (src/optim/wasm, src/tensor/wasm, src/layers/recurrent/wasm):
  * each is a small module shipped as base64 in a generated .ts file, compiled synchronously on
  * first use (each is under 4 KiB, the most some browsers compile synchronously on the main
  * thread; test/wasm-kernels.test.ts checks it). Where WebAssembly or its SIMD instructions are

@@ -24,7 +24,7 @@ import { initialize, resolveInitializer, type InitializerName } from '../tensor/
 import { Tensor, assertFinite, formatShape, sameShape, toTensor } from '../tensor/tensor.js';
 import { checkBoolean, checkOptions, checkPositiveInteger } from '../common/options.js';
 import { resolveActivation } from './activations.js';
-import { BASE_LAYER_OPTION_KEYS, Layer, afterStep, backwardTrusted, beforeStep, forwardTrusted, outputMask, type BaseLayerOptions, type ForwardOptions, type LayerConfig, type Shape } from './layer.js';
+import { BASE_LAYER_OPTION_KEYS, Layer, backwardTrusted, forwardTrusted, outputMask, type BaseLayerOptions, type ForwardOptions, type LayerConfig, type Shape } from './layer.js';
 
 /** The key of Dense's unchecked backwardFromLogits, for the model's fused losses (as layer.ts' backwardTrusted). */
 export const backwardFromLogitsTrusted: unique symbol = Symbol('backwardFromLogitsTrusted');
@@ -160,25 +160,7 @@ export class Dense extends Layer {
     return output;
   }
 
-  /** The weights into the whole-step kernel's memory (src/model/fused-step.ts). */
-  [beforeStep](kernel: Float32Array, bias: Float32Array): void {
-    kernel.set(this.kernel!.data);
-    if (this.bias) bias.set(this.bias.data);
-  }
 
-  /**
-   * What forwardTrusted and backwardFromLogitsTrusted leave after the whole-step kernel: the
-   * input, z and y in the layer's buffers, and (when the backward ran) the weight gradients.
-   */
-  [afterStep](input: Tensor, logits: Float32Array, output: Float32Array, dKernel: Float32Array | undefined, dBias: Float32Array): void {
-    const buffers = this.buffersFor(input.shape);
-    buffers.logits.data.set(logits);
-    buffers.output.data.set(output);
-    this.input = input;
-    if (dKernel === undefined) return;
-    this.dKernel!.data.set(dKernel);
-    if (this.dBias) this.dBias.data.set(dBias);
-  }
 
   /** A Dense applied at every time step ([B, T, features]) passes the steps' mask on unchanged (layer.ts, outputMask). */
   override [outputMask](inputMask: Uint8Array | undefined): Uint8Array | undefined {

@@ -32,15 +32,6 @@ export type Shape = (number | null)[];
 export const forwardTrusted: unique symbol = Symbol('forwardTrusted');
 export const backwardTrusted: unique symbol = Symbol('backwardTrusted');
 export const outputMask: unique symbol = Symbol('outputMask');
-/**
- * The hooks of the whole-step kernel (src/model/fused-step.ts), internal like the two above: the
- * layer's part of a forward before the kernel runs (its inputs and weights into the kernel's
- * memory), and after it (what the layer keeps from a forward and backward: carried state, its
- * buffers, its weight gradients).
- */
-export const stepKernel: unique symbol = Symbol('stepKernel');
-export const beforeStep: unique symbol = Symbol('beforeStep');
-export const afterStep: unique symbol = Symbol('afterStep');
 
 export interface ForwardOptions {
   /** True while training: the layer keeps what backward needs. Informational for the current layers. */

@@ -9,17 +9,27 @@
  * the same bits (test/model-step.test.ts); Sequential's trainStep uses it where it applies and
  * the layers otherwise. The optimizer's update stays outside, as in every step.
  *
- * It applies when: the model is [LSTM, Dense], float32; the LSTM runs in its fused kernel
- * (default cell, no masking, small shapes) and returns h_T only; the Dense layer is sigmoid with
- * binary cross-entropy or softmax with categorical cross-entropy (the fused logits forms), its
- * products unpacked; WebAssembly SIMD is available. The kernel runs on the LSTM kernel's memory,
- * whose regions are its cache, with the Dense layer's regions in the room after them.
+ * It applies when: the model is [LSTM, Dense], float32; the LSTM's cell runs in WebAssembly
+ * (kernels.ts: the default activations), it has no maskValue, reads forwards and returns h_T
+ * only, and the shapes are small (the whole-sequence mode of wasm/lstm-wasm.ts); the Dense layer
+ * is sigmoid with binary cross-entropy or softmax with categorical cross-entropy (the fused
+ * logits forms), its products unpacked; WebAssembly SIMD is available.
+ *
+ * The model compiles it from the layers' public weights, gradients, states and config: no layer
+ * knows it exists. It keeps an LSTM kernel of its own (the LSTM's regions, then the Dense
+ * layer's in the room after them); each step copies the weights and the carried state in, and
+ * the weight gradients and the new state out into the layers' live tensors, as the layers' own
+ * forward and backward would leave them. (The layers' forward caches are not written: the model
+ * reads nothing from them after a training step.)
  */
 import { compileKernel } from '../common/wasm.js';
 import { Dense } from '../layers/dense.js';
-import { afterStep, beforeStep, stepKernel, type Layer } from '../layers/layer.js';
+import type { Layer } from '../layers/layer.js';
 import { LSTM } from '../layers/lstm.js';
-import type { LSTMKernel } from '../layers/wasm/lstm-wasm.js';
+import { lstmCellRunsInWasm } from '../layers/recurrent/kernels.js';
+import { transposeBT } from '../layers/recurrent/time-major.js';
+import { LSTMKernel, fusedLSTMShape } from '../layers/recurrent/wasm/lstm-wasm.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { sigmoidBinaryCrossentropy } from '../losses/binary-crossentropy.js';
 import { softmaxCategoricalCrossentropy } from '../losses/categorical-crossentropy.js';
 import type { LogitsLoss } from '../losses/loss.js';
@@ -74,15 +84,27 @@ export class FusedStep {
   private readonly descriptorAt: number;
   private readonly views: Record<DenseRegion, Float32Array>;
   private readonly results: Float64Array;
+  // The layers' live tensors (their storage may move, e.g. into Adam's memory: `.data` is read at each step).
+  private readonly lstmWeights: Tensor[];
+  private readonly lstmGradients: Tensor[];
+  private readonly denseWeights: Tensor[];
+  private readonly denseGradients: Tensor[];
+  /** The LSTM's carried [h, c] when stateful, else []. */
+  private readonly carried: Tensor[];
 
   private constructor(
-    readonly B: number, readonly T: number, private readonly room: number,
+    readonly B: number, readonly T: number,
     private readonly lstm: LSTM, private readonly dense: Dense, readonly kernel: LSTMKernel,
     private readonly fused: LogitsLoss, private readonly accuracy: AccuracyKind | undefined,
     module: WebAssembly.Module, softmax: boolean,
   ) {
     const { I, H } = kernel;
     const U = dense.units;
+    this.lstmWeights = lstm.trainableWeights;
+    this.lstmGradients = lstm.getGradients();
+    this.denseWeights = dense.trainableWeights;
+    this.denseGradients = dense.getGradients();
+    this.carried = lstm.states;
     // The Dense regions, from the start of the LSTM kernel's room.
     const sizes = denseRegions(B, H, U);
     const views = {} as Record<DenseRegion, Float32Array>;
@@ -126,45 +148,73 @@ export class FusedStep {
 
   /**
    * The step for this model and batch shape [B, T, ·], or undefined where it does not apply
-   * (see the file's comment). `previous` is returned when it still fits: the same layers' kernel.
+   * (see the file's comment). `previous` is returned when it still fits: the same layers and shape.
    */
   static create(layers: readonly Layer[], fused: LogitsLoss | undefined, accuracy: AccuracyKind | undefined, B: number, T: number, previous: FusedStep | undefined): FusedStep | undefined {
-    if (previous !== undefined && enabled && previous.B === B && previous.T === T && previous.fused === fused && previous.accuracy === accuracy
-      && layers.length === 2 && layers[0] === previous.lstm && layers[1] === previous.dense
-      && previous.lstm[stepKernel](B, T, previous.room) === previous.kernel) return previous; // the last step's, still valid
     if (!enabled || layers.length !== 2) return undefined;
     const [lstm, dense] = layers;
+    if (previous !== undefined && previous.B === B && previous.T === T && previous.fused === fused && previous.accuracy === accuracy
+      && lstm === previous.lstm && dense === previous.dense && lstmCellRunsInWasm(previous.lstm.dtype, previous.lstm.activation, previous.lstm.recurrentActivation)) return previous;
     // Exactly these classes: a subclass may override what the kernel would skip.
     if (Object.getPrototypeOf(lstm) !== LSTM.prototype || Object.getPrototypeOf(dense) !== Dense.prototype) return undefined;
-    if (!(lstm instanceof LSTM) || !(dense instanceof Dense) || lstm.dtype !== 'float32' || dense.dtype !== 'float32') return undefined;
+    if (!(lstm instanceof LSTM) || !(dense instanceof Dense) || !lstm.built || !dense.built || dense.dtype !== 'float32') return undefined;
+    if (!lstmCellRunsInWasm(lstm.dtype, lstm.activation, lstm.recurrentActivation) || lstm.maskValue !== null || lstm.returnSequences || lstm.goBackwards) return undefined;
     const softmax = fused === softmaxCategoricalCrossentropy && dense.activation === 'softmax';
     if (!softmax && !(fused === sigmoidBinaryCrossentropy && dense.activation === 'sigmoid')) return undefined;
     if (accuracy === 'sparseCategorical') return undefined;
+    const I = lstm.trainableWeights[0].shape[0];
     const H = lstm.units;
     const U = dense.units;
-    if (usePacked(B, U, H) || usePacked(H, U, B) || usePacked(B, H, U)) return undefined;
-    const room = roomFor(B, H, U);
-    const kernel = lstm[stepKernel](B, T, room);
-    if (kernel === undefined) return undefined;
+    if (!fusedLSTMShape(I, H, B, T) || usePacked(B, U, H) || usePacked(H, U, B) || usePacked(B, H, U)) return undefined;
     if (compiled === undefined) compiled = compileKernel(STEP_WASM_BASE64);
     if (compiled === null) return undefined;
-    return new FusedStep(B, T, room, lstm, dense, kernel, fused, accuracy, compiled, softmax);
+    const room = roomFor(B, H, U);
+    const kernel = LSTMKernel.create(I, H, B, T, true, previous?.kernel, room);
+    if (kernel === null) return undefined;
+    return new FusedStep(B, T, lstm, dense, kernel, fused, accuracy, compiled, softmax);
   }
 
   /**
    * One step on a batch x [B, T, I] with targets y [B, U] (checked by the model), read in place
-   * from x's storage at xOffset and y's at yOffset; the weight gradients in the layers' gradient tensors.
+   * from x's storage at xOffset and y's at yOffset; the weight gradients in the layers' gradient
+   * tensors, the new carried state (stateful) in the LSTM's states.
    */
   run(x: TypedArray, xOffset: number, y: TypedArray, yOffset: number): StepOutcome {
-    const { lstm, dense, views } = this;
-    lstm[beforeStep](x, xOffset);
-    dense[beforeStep](views.denseKernel, views.denseBias);
+    const { kernel, views, lstmWeights, denseWeights, carried } = this;
+    const lstmViews = kernel.views;
+    const { B, T, I, H } = kernel;
+    // What the LSTM's forward starts from: x time-major, the initial state, the weights as they are now.
+    transposeBT(x, lstmViews.xT, B, T, I, xOffset);
+    if (carried.length === 2) {
+      lstmViews.hs.set(carried[0].data, 0);
+      lstmViews.cs.set(carried[1].data, 0);
+    } else {
+      lstmViews.hs.fill(0, 0, B * H);
+      lstmViews.cs.fill(0, 0, B * H);
+    }
+    lstmViews.W.set(lstmWeights[0].data);
+    lstmViews.U.set(lstmWeights[1].data);
+    if (lstmWeights.length === 3) lstmViews.bias.set(lstmWeights[2].data);
+    views.denseKernel.set(denseWeights[0].data);
+    if (denseWeights.length === 2) views.denseBias.set(denseWeights[1].data);
     const target = views.target;
     for (let k = 0; k < target.length; k++) target[k] = y[yOffset + k];
+
     const status = this.step(this.descriptorAt);
-    const backwardRan = status === 0 || status === 3;
-    const input = lstm[afterStep](backwardRan);
-    dense[afterStep](input, views.logits, views.output, backwardRan ? views.dDenseKernel : undefined, views.dDenseBias);
+
+    // What the layers' own forward and backward leave: the carried state, the weight gradients.
+    if (carried.length === 2) {
+      carried[0].data.set(lstmViews.hs.subarray(T * B * H, (T + 1) * B * H));
+      carried[1].data.set(lstmViews.cs.subarray(T * B * H, (T + 1) * B * H));
+    }
+    if (status === 0 || status === 3) {
+      const [dKernel, dRecurrentKernel, dBias] = this.lstmGradients;
+      dKernel.data.set(lstmViews.dW);
+      dRecurrentKernel.data.set(lstmViews.dU);
+      if (dBias !== undefined) dBias.data.set(lstmViews.dBias);
+      this.denseGradients[0].data.set(views.dDenseKernel);
+      if (this.denseGradients.length === 2) this.denseGradients[1].data.set(views.dDenseBias);
+    }
     let badValue = 0;
     if (status === 2) for (const v of views.dLogits) if (!Number.isFinite(v)) { badValue = v; break; }
     const counted = this.accuracy === 'binary' ? views.output.length : this.accuracy === 'categorical' ? this.B : 0;

@@ -4,7 +4,7 @@
  * is 6e-8), so a float32 result is the one Math.exp / Math.tanh would give except in rare
  * last-bit ties. A float32 LSTM cell spends most of its time in these functions; a call to
  * Math.exp or Math.tanh costs more than the polynomial, and only plain arithmetic can run in
- * WebAssembly SIMD: the fused kernel (src/layers/wasm/lstm.wat) computes these formulas two
+ * WebAssembly SIMD: the fused kernel (src/layers/recurrent/wasm/lstm.wat) computes these formulas two
  * lanes at a time with the same float64 operations in the same order, so the same bits.
  * float64 layers keep Math.exp and Math.tanh (elementwise.ts).
  *

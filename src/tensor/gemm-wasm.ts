@@ -52,7 +52,7 @@ const REMEMBERED_OFFSET = Math.ceil(BYTES / 16) * 16;
 let gemmModule: WebAssembly.Module | null | undefined;
 
 /**
- * A new instance of gemm.wat on `memory` (the LSTM's fused kernel, src/layers/wasm, runs the row
+ * A new instance of gemm.wat on `memory` (the LSTM's fused kernel, src/layers/recurrent/wasm, runs the row
  * kernels on its own memory this way), or null without SIMD.
  */
 export function instantiateGemm(memory: WebAssembly.Memory): WebAssembly.Exports | null {

@@ -1,22 +1,27 @@
 // Shapes: B = batch, T = time steps, I = input features, H = units (G = 4H).
 /**
- * The LSTM layer's fused forward and backward (lstm.wat) for float32 layers with the default
- * cell, with the same operations in the same order as lstm.ts, so the same bits. lstm.ts decides
- * when to use it and keeps its own loops as the reference; test/lstm-wasm.test.ts compares the
- * two bit for bit. Two modes, by shape:
- * - whole (`fusedLSTMShape`: small batches, every product unpacked): the whole time loop,
- *   products included, in one WebAssembly call each way;
- * - cells (larger shapes, whose products gemm.ts runs packed): lstm.ts makes the products with
- *   gemm on the kernel's views, and the kernel runs each step's cell pass (cellForward,
- *   cellBackward), the elementwise part of the step, in SIMD lanes.
+ * The LSTM cell in WebAssembly (lstm.wat) for float32 layers with the default activations (tanh,
+ * sigmoid): lstm-cell.ts' operations in the same order, so the same bits. It implements the cell
+ * kernel interface (cell.ts, CellKernel) as WasmLSTMCellKernel; kernels.ts chooses it, and
+ * test/lstm-wasm.test.ts compares it with the TypeScript cell bit for bit. Two modes, by shape:
+ * - cells (shapes whose products gemm.ts runs packed): the sequence loop (rnn.ts) makes the
+ *   products with gemm on the kernel's views, and the kernel runs each step's cell pass
+ *   (cellForward, cellBackward) in SIMD lanes;
+ * - whole (`fusedLSTMShape`: small batches, every product unpacked): also the loop's whole
+ *   forward and whole backward, products included, in one WebAssembly call each way
+ *   (forwardSequence, backwardSequence: the same operations as rnn.ts' loop).
  *
- * One kernel per layer, with a memory of its own holding the layer's cache (and in the whole
- * mode the weights and the gradients), as Float32Array views that lstm.ts uses as its cache.
- * The memory never grows (a larger shape gets a new kernel), so the views stay valid.
+ * One kernel per (B, T) cache, with a memory of its own holding the cache (and in the whole mode
+ * the weights and the gradients), as Float32Array views that rnn.ts uses as its cache. The memory
+ * never grows (a larger shape gets a new kernel), so the views stay valid. The model's whole
+ * training step (src/model/fused-step.ts) makes an LSTMKernel of its own, with room for the
+ * Dense layer after the LSTM's regions.
  */
-import { compileKernel } from '../../common/wasm.js';
-import { ROWS_WASM_MIN_WORK, usePacked } from '../../tensor/gemm.js';
-import { instantiateGemm, prepareGemm } from '../../tensor/gemm-wasm.js';
+import { compileKernel } from '../../../common/wasm.js';
+import { ROWS_WASM_MIN_WORK, usePacked } from '../../../tensor/gemm.js';
+import { instantiateGemm, prepareGemm } from '../../../tensor/gemm-wasm.js';
+import type { TypedArray } from '../../../tensor/alloc.js';
+import type { CellKernel, SequenceBuffers, SequenceWeights } from '../cell.js';
 import { LSTM_WASM_BASE64 } from './lstm-binary.js';
 
 type ForwardKernel = (
@@ -204,15 +209,55 @@ export class LSTMKernel {
   }
 }
 
-/** Off only in tests, which compare the fused kernel with lstm.ts' loops (a layer reads it when it sizes its cache). */
-let enabled = true;
+/**
+ * The WebAssembly LSTM cell as a cell kernel (cell.ts): its buffers are views of the kernel's
+ * memory; the whole-sequence calls exist in the whole mode only.
+ */
+export class WasmLSTMCellKernel implements CellKernel {
+  readonly kind: 'wasm-cells' | 'wasm-whole';
+  readonly buffers: SequenceBuffers;
+  /** Whether the next backward steps add dy (views.dy) to dL/dh_t: returnSequences. */
+  private withOutputGradient = false;
+  readonly forwardSequence?: (weights: SequenceWeights) => void;
+  readonly backwardSequence?: (weights: SequenceWeights, gradients: SequenceWeights, dy: TypedArray | undefined, needInputGradient: boolean) => void;
 
-/** Whether layers use the fused kernel where they can (tests switch it off to run the reference loops). */
-export function fusedLSTMKernelEnabled(): boolean {
-  return enabled;
-}
+  constructor(readonly kernel: LSTMKernel) {
+    const { views, I, H, B, T } = kernel;
+    this.kind = kernel.whole ? 'wasm-whole' : 'wasm-cells';
+    this.buffers = {
+      B, T, I, H,
+      xT: views.xT, gates: views.gates, states: [views.hs, views.cs], extras: [views.actC],
+      dGates: views.dGates, dStates: [views.dh, views.dc], dXT: views.dXT,
+    };
+    if (kernel.whole) {
+      this.forwardSequence = (weights) => {
+        views.W.set(weights.kernel);
+        views.U.set(weights.recurrentKernel);
+        if (weights.bias !== undefined) views.bias.set(weights.bias);
+        kernel.forward(weights.bias !== undefined);
+      };
+      this.backwardSequence = (weights, gradients, dy, needInputGradient) => {
+        views.U.set(weights.recurrentKernel); // the weights as they are now, as the loop's steps read them
+        if (needInputGradient) views.W.set(weights.kernel);
+        if (dy !== undefined) views.dy.set(dy);
+        kernel.backward(gradients.bias !== undefined, dy !== undefined, needInputGradient);
+        gradients.kernel.set(views.dW);
+        gradients.recurrentKernel.set(views.dU);
+        if (gradients.bias !== undefined) gradients.bias.set(views.dBias);
+      };
+    }
+  }
 
-/** For tests: use the fused kernel where possible (true, the default) or never. */
-export function setFusedLSTMKernel(on: boolean): void {
-  enabled = on;
+  forwardStep(t: number): void {
+    this.kernel.cellForward(t);
+  }
+
+  setOutputGradient(dy: TypedArray | null): void {
+    this.withOutputGradient = dy !== null;
+    if (dy !== null) this.kernel.views.dy.set(dy);
+  }
+
+  backwardStep(t: number): void {
+    this.kernel.cellBackward(t, this.withOutputGradient);
+  }
 }

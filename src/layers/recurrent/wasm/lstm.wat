@@ -6,7 +6,7 @@
 ;; the readable reference; this module exists because a batch-1 training step is a few thousand
 ;; multiply-adds, and in JavaScript their loops, calls and copies cost more than the arithmetic.
 ;;
-;; Every buffer lives in the imported memory, laid out by src/layers/wasm/lstm-wasm.ts: the
+;; Every buffer lives in the imported memory, laid out by src/layers/recurrent/wasm/lstm-wasm.ts: the
 ;; weights W [I, 4H], U [H, 4H], b [4H]; the cache of lstm.ts (xT, gates, hs, cs, actC, dGates,
 ;; dXT, dh, dc: see its `Cache`); dy; the weight gradients; a scratch block. Offsets are in bytes,
 ;; counts and row strides in floats.
