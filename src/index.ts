@@ -15,7 +15,11 @@ export type { BaseLayerOptions, ForwardOptions, LayerConfig, Shape } from './lay
 export { Dense } from './layers/dense.js';
 export type { DenseOptions, DenseActivation } from './layers/dense.js';
 export { LSTM } from './layers/lstm.js';
-export type { LSTMOptions } from './layers/lstm.js';
+export type { LSTMOptions, LSTMActivation, LSTMRecurrentActivation } from './layers/lstm.js';
+// The recurrent core: a new recurrent layer is a cell (one step's math) plus an RNN subclass
+export { RNN } from './layers/recurrent/rnn.js';
+export type { RNNOptions, RecurrentWeights } from './layers/recurrent/rnn.js';
+export type { RecurrentCell, SequenceBuffers, CellKernelKind } from './layers/recurrent/cell.js';
 
 // Losses
 export { getLoss, categoricalCrossentropy, sparseCategoricalCrossentropy, binaryCrossentropy, meanSquaredError } from './losses/index.js';
