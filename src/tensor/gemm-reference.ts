@@ -10,7 +10,7 @@
  * and what to read to see what a GEMM does.
  */
 import type { TypedArray } from './alloc.js';
-import type { MatrixRef } from './gemm.js';
+import type { MatrixRef } from './matrix-ref.js';
 
 export function gemmReference(m: number, n: number, k: number, a: MatrixRef, b: MatrixRef, c: MatrixRef, accumulate: boolean): void {
   if (!accumulate) zeroMatrix(c.data, c.offset, c.ld, m, n);

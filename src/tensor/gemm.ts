@@ -24,27 +24,12 @@
  *   `gemmRowsAxpy` when B is used as stored and `gemmRowsDot` when it is transposed.
  * gemm-reference.ts keeps the plain loops these replace; the tests compare the two.
  */
-import type { TypedArray } from './alloc.js';
+import type { MatrixRef } from './matrix-ref.js';
 import { gemmPacked, gemmRowsAxpy, gemmRowsDot } from './gemm-kernels.js';
 import { zeroMatrix } from './gemm-reference.js';
 import { gemmPackedWasm, gemmRowsWasm, gemmWasmAvailable } from './gemm-wasm.js';
 
-export interface MatrixRef {
-  data: TypedArray;
-  /** Index of element (0, 0) in `data`. */
-  offset: number;
-  /** Row stride of the matrix as stored (before any transpose). */
-  ld: number;
-  /** Use the transpose of the stored matrix. */
-  transpose?: boolean;
-  /**
-   * For B only, when the same B multiplies many times in a row (the LSTM's recurrent kernel, once
-   * per time step): 'remember' packs it whole and keeps the packing; 'reuse' promises that B is
-   * the one last remembered, unchanged, and skips the packing. Only the packed float32 kernel
-   * uses it; it never changes a result.
-   */
-  packing?: 'remember' | 'reuse';
-}
+export type { MatrixRef } from './matrix-ref.js';
 
 export function gemm(m: number, n: number, k: number, a: MatrixRef, b: MatrixRef, c: MatrixRef, accumulate: boolean): void {
   // op(A)(i, p) = a[offset + i·sai + p·sap];  op(B)(p, j) = b[offset + p·sbp + j·sbj]
