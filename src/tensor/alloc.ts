@@ -19,6 +19,21 @@ export function allocate(dtype: DType, length: number): TypedArray {
   return dtype === 'float64' ? new Float64Array(length) : new Float32Array(length);
 }
 
+/**
+ * `allocate`, for a length that a caller's argument decides (oneHot's depth, padSequences' maxlen):
+ * where the engine cannot make an array that long, a RangeError that says which argument asked for
+ * how much (`what`: "oneHot: depth 1000000000000 for 1 index"), instead of "Invalid typed array length".
+ */
+export function allocateFor(dtype: DType, length: number, what: () => string): TypedArray {
+  try {
+    return allocate(dtype, length);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    const bytes = length * (dtype === 'float64' ? 8 : 4);
+    throw new RangeError(`${what()} makes ${length} ${dtype} values (${bytes.toExponential(2)} bytes), more than can be allocated here (${error.message})`);
+  }
+}
+
 /** A typed array of the given dtype holding a copy of `values`. */
 export function allocateFrom(dtype: DType, values: ArrayLike<number>): TypedArray {
   const out = allocate(dtype, values.length);

@@ -11,7 +11,7 @@
  * is called only by `toNdarray()`, whose view classes ndarray compiles on first use.
  */
 import ndarray from 'ndarray';
-import { allocate, allocateFrom, checkDType, dtypeOf, type DType, type TypedArray } from './alloc.js';
+import { allocate, allocateFor, allocateFrom, checkDType, dtypeOf, type DType, type TypedArray } from './alloc.js';
 
 /** Nested number arrays of any depth: `[[1, 2], [3, 4]]`. */
 export type NestedArray = number | NestedArray[];
@@ -56,6 +56,7 @@ export function formatShape(shape: readonly (number | null)[]): string {
 }
 
 function checkShape(shape: readonly number[], argument: string): void {
+  if (!Array.isArray(shape)) throw new TypeError(`${argument}: expected an array of dimensions, got ${describe(shape)}`);
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) {
       throw new RangeError(`${argument}: every dimension must be a non-negative integer, got shape ${formatShape(shape)}`);
@@ -248,7 +249,7 @@ function flattenNested(values: NestedArray, shape: readonly number[], out: Typed
  * describe storage it really has: a shape of non-negative integers, one integer stride per axis,
  * an integer offset, and every index it addresses inside `data`.
  */
-function copyNdarray(values: NdArrayLike, out: TypedArray, subject: string): void {
+function copyNdarray(values: NdArrayLike, dtype: DType, subject: string): TypedArray {
   const { shape, stride, offset, data } = values;
   if (!shape.every((d) => Number.isInteger(d) && d >= 0)) {
     throw new TypeError(`${subject}: an ndarray's shape must be non-negative integers, got ${JSON.stringify(shape)}`);
@@ -258,7 +259,7 @@ function copyNdarray(values: NdArrayLike, out: TypedArray, subject: string): voi
   }
   if (!Number.isInteger(offset)) throw new TypeError(`${subject}: an ndarray's offset must be an integer, got ${describe(offset)}`);
   const size = sizeOf(shape);
-  if (size === 0) return;
+  if (size === 0) return allocate(dtype, 0);
   const indexed = data !== null && typeof data === 'object' && typeof (data as ArrayLike<number>).length === 'number';
   if (!indexed && typeof values.get !== 'function') {
     throw new TypeError(`${subject}: an ndarray's data must be an array or typed array (or the ndarray must have get()), got ${describe(data)}`);
@@ -275,7 +276,7 @@ function copyNdarray(values: NdArrayLike, out: TypedArray, subject: string): voi
       throw new RangeError(`${subject}: an ndarray of shape ${formatShape(shape)}, stride ${formatShape(stride)} and offset ${offset} addresses elements ${lo} to ${hi}, but its data has ${data.length}`);
     }
   }
-  const dtype = out instanceof Float64Array ? 'float64' : 'float32';
+  const out = allocateFor(dtype, size, () => `${subject}: an ndarray of shape ${formatShape(shape)}`);
   const trusted = (dtype === 'float64' && (data instanceof Float64Array || data instanceof Float32Array)) || (dtype === 'float32' && data instanceof Float32Array);
   const rank = shape.length;
   const index = new Array<number>(rank).fill(0);
@@ -293,6 +294,7 @@ function copyNdarray(values: NdArrayLike, out: TypedArray, subject: string): voi
       index[axis] = 0;
     }
   }
+  return out;
 }
 
 /**
@@ -341,12 +343,7 @@ function tensorFrom(values: TensorLike, shape: readonly number[] | undefined, dt
       throw new RangeError(`tensor: shape ${formatShape(shape)} does not match the ndarray's shape ${formatShape(values.shape)}`);
     }
     const target = dtype ?? dtypeOf(values.data) ?? 'float32';
-    const size = sizeOf(values.shape);
-    const data = Number.isSafeInteger(size) && size >= 0 ? allocate(target, size) : checked(() => {
-      throw new TypeError(`${subject}: an ndarray's shape must be non-negative integers, got ${JSON.stringify(values.shape)}`);
-    });
-    checked(() => copyNdarray(values, data, subject));
-    return new Tensor(data, ndShape);
+    return new Tensor(checked(() => copyNdarray(values, target, subject)), ndShape);
   }
   if (ArrayBuffer.isView(values) || (Array.isArray(values) && shape !== undefined && values.every((v) => typeof v === 'number'))) {
     const flat = values as ArrayLike<number>;
@@ -372,7 +369,8 @@ function tensorFrom(values: TensorLike, shape: readonly number[] | undefined, dt
 
 export function zeros(shape: readonly number[], dtype: DType = 'float32'): Tensor {
   checkShape(shape, 'zeros shape');
-  return new Tensor(allocate(dtype, sizeOf(shape)), shape);
+  checkDType(dtype, 'zeros: dtype');
+  return new Tensor(allocateFor(dtype, sizeOf(shape), () => `zeros: shape ${formatShape(shape)}`), shape);
 }
 
 /** What an error message says it got: `0`, `"0"`, `undefined`, `an array of length 3`, `a tensor of shape [2, 3]`. */
