@@ -193,22 +193,25 @@ function indexPath(index: number, shape: readonly number[]): string {
 }
 
 /**
- * Check one element about to be stored as `dtype`: a number, and for float32 one that does not
- * overflow it (a finite number past FLOAT32_MAX would become Infinity). `where` names it, as
- * `fit: x[0][1]` or `tensor: values[3]`.
+ * Whether `value`, about to be stored as `dtype`, is a number and, for float32, one that does not
+ * overflow it (a finite number past FLOAT32_MAX would become Infinity; ±Infinity and NaN stay
+ * what they are, for the finiteness checks to report). When not, elementError names it (`where`:
+ * `fit: x[0][1]`, `tensor: values[3]`) and says what it is.
  */
-function checkElement(value: unknown, dtype: DType, where: () => string): void {
-  if (typeof value !== 'number') throw new TypeError(`${where()} is ${describeElement(value)}; expected a number`);
-  if (dtype === 'float32' && Math.abs(value) > FLOAT32_MAX && Number.isFinite(value) && !Number.isFinite(Math.fround(value))) {
-    throw new RangeError(`${where()} is ${value}, which overflows float32 (largest 3.4028235e38); use dtype 'float64' or scale the data`);
-  }
+function storable(value: unknown, dtype: DType): value is number {
+  return typeof value === 'number' && (dtype === 'float64' || !(Math.abs(value) > FLOAT32_MAX) || !Number.isFinite(value) || Number.isFinite(Math.fround(value)));
 }
 
-/** Check every element of flat values about to be stored as `dtype` (see checkElement). */
+function elementError(value: unknown, where: string): never {
+  if (typeof value !== 'number') throw new TypeError(`${where} is ${describeElement(value)}; expected a number`);
+  throw new RangeError(`${where} is ${value}, which overflows float32 (largest 3.4028235e38); use dtype 'float64' or scale the data`);
+}
+
+/** Check every element of flat values about to be stored as `dtype` (see storable). */
 function checkElements(values: ArrayLike<number>, dtype: DType, subject: string, shape: readonly number[]): void {
   if (dtype === 'float64' && (values instanceof Float64Array || values instanceof Float32Array)) return;
   if (dtype === 'float32' && values instanceof Float32Array) return;
-  for (let i = 0; i < values.length; i++) checkElement(values[i], dtype, () => `${subject}${indexPath(i, shape)}`);
+  for (let i = 0; i < values.length; i++) if (!storable(values[i], dtype)) elementError(values[i], `${subject}${indexPath(i, shape)}`);
 }
 
 /**
@@ -225,7 +228,7 @@ function flattenNested(values: NestedArray, shape: readonly number[], out: Typed
       if (Array.isArray(node)) {
         throw new TypeError(`${subject}: ragged nested array: at ${formatShape(at)} expected a number, got an array of length ${node.length}`);
       }
-      checkElement(node, dtype, () => `${subject}${path(at)}`);
+      if (!storable(node, dtype)) elementError(node, `${subject}${path(at)}`);
       out[cursor++] = node;
       return;
     }
@@ -283,7 +286,7 @@ function copyNdarray(values: NdArrayLike, dtype: DType, subject: string): TypedA
   let at = offset;
   for (let i = 0; i < size; i++) {
     const v = indexed ? data[at] : values.get(...index);
-    if (!trusted) checkElement(v, dtype, () => `${subject}${indexPath(i, shape)}`);
+    if (!trusted && !storable(v, dtype)) elementError(v, `${subject}${indexPath(i, shape)}`);
     out[i] = v!;
     // The next index in row-major order (the last axis fastest), moving `at` by the strides.
     for (let axis = rank - 1; axis >= 0; axis--) {
