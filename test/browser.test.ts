@@ -98,6 +98,9 @@ describe('in a browser', () => {
     expect(() => runInContext('eval("1")', context)).toThrow(/Code generation from strings disallowed/);
     runInContext(bundled, context);
     expect(runInContext(`(${program.toString()})(lstm)`, context)).toBe(program(library));
+    // The one call that needs code from strings (README): ndarray compiles its view class.
+    expect(() => runInContext('lstm.tensor([1, 2]).toNdarray()', context)).toThrow(/Code generation from strings disallowed/);
+    expect(Array.from(library.tensor([1, 2]).toNdarray().data)).toEqual([1, 2]);
   });
 
   it("under a policy without 'wasm-unsafe-eval' either (WebAssembly present but refusing to compile), the same bits on the JavaScript kernels", () => {

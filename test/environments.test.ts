@@ -10,7 +10,8 @@
  *    must give exactly the bits this process gives with WebAssembly SIMD (README: "the small
  *    LSTM and the whole step give the same bits either way"); the packed one agrees to float32
  *    rounding (the packed JavaScript kernel accumulates in float64, the SIMD one in float32), and
- *    its loss must fall.
+ *    its loss must fall; both give every bit of the JavaScript kernels run in this process (a copy
+ *    of the library whose WebAssembly loading is mocked to report "unavailable").
  * The browser test (test/browser.test.ts) runs the same bundle with WebAssembly removed and under
  * a Content Security Policy without 'unsafe-eval'.
  */
@@ -18,7 +19,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import fc from 'fast-check';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as library from '../src/index.js';
 import { gemmRowsWasm, gemmWasmAvailable } from '../src/tensor/gemm-wasm.js';
 import { gemmRowsAxpyF32, gemmRowsDotF32 } from '../src/tensor/gemm-rows-f32.js';
@@ -88,6 +89,23 @@ function program(lstm: typeof library): { wasm: string; echo: { loss: number[]; 
   };
 }
 
+/**
+ * A fresh copy of the library in this process whose WebAssembly loading reports "unavailable" at
+ * every step (no module, no memory, no instance): the JavaScript kernels, the in-process reference.
+ */
+async function libraryWithoutWasm(): Promise<typeof library> {
+  vi.resetModules();
+  vi.doMock('../src/common/wasm.js', () => ({ compileKernel: () => null, wasmMemory: () => null, instantiateKernel: () => null }));
+  const lib = await import('../src/index.js');
+  vi.doUnmock('../src/common/wasm.js');
+  vi.resetModules();
+  return lib;
+}
+
+afterAll(() => {
+  vi.resetModules();
+});
+
 let bundled = '';
 beforeAll(async () => {
   const entry = fileURLToPath(new URL('../src/index.ts', import.meta.url));
@@ -96,7 +114,7 @@ beforeAll(async () => {
 }, 60_000);
 
 describe('node --jitless (no WebAssembly at all)', () => {
-  it('trains float32 models on the JavaScript kernels: the echo model to the same bits as with SIMD, the packed one to float32 rounding', () => {
+  it('trains float32 models on the JavaScript kernels: the echo model to the same bits as with SIMD, the packed one to float32 rounding', async () => {
     // The script comes on stdin (no file is written); it prints the program's result as JSON.
     const script = `${bundled}\nconsole.log(JSON.stringify((${program.toString()})(lstm)));\n`;
     const run = spawnSync(process.execPath, ['--jitless', '-'], { input: script, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
@@ -118,5 +136,12 @@ describe('node --jitless (no WebAssembly at all)', () => {
     let worst = 0;
     jitless.packed.weights.forEach((w, i) => (worst = Math.max(worst, Math.abs(w - here.packed.weights[i]!))));
     expect(worst).toBeLessThan(1e-4);
+
+    // Against the JavaScript kernels in this process: every bit of both models, packed products included.
+    const reference = program(await libraryWithoutWasm());
+    expect(jitless.echo).toEqual(reference.echo);
+    expect(jitless.packed.loss).toEqual(reference.packed.loss);
+    expect(bitsOf(jitless.packed.weights)).toEqual(bitsOf(reference.packed.weights));
+    expect(bitsOf(jitless.packed.weights)).not.toEqual(bitsOf(here.packed.weights)); // (the packed SIMD kernel rounds differently)
   }, 120_000);
 });
