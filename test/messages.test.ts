@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Adam, Dense, LSTM, SGD, Sequential, oneHot, padSequences, setSeed, toCategorical, zeros } from '../src/index.js';
+import { Adam, Dense, LSTM, SGD, Sequential, oneHot, padSequences, setSeed, tensor, toCategorical, zeros } from '../src/index.js';
 import { randomUniform } from '../src/tensor/random.js';
 
 /** Every weight's values, and a prediction (to see a carried or changed state). */
@@ -126,5 +126,14 @@ describe('the model', () => {
     const other = new Sequential([new Dense({ units: 1, inputShape: [1] })]);
     other.compile({ optimizer: new SGD({ learningRate: 1e30 }), loss: 'meanSquaredError' });
     expect(() => other.fit([[1e10]], [[1]], { epochs: 10, verbose: 0 })).toThrow(/^fit: the .* became .* at epoch \d+, batch 1; training stopped/);
+  });
+});
+
+describe('dtypes', () => {
+  it('a dtype that is not float32 or float64 is refused, not silently float32', () => {
+    expect(() => tensor([1]).clone('int32' as never)).toThrow(`Tensor.clone: dtype: expected 'float32' or 'float64', got "int32"`);
+    expect(() => tensor([1], undefined, 'float16' as never)).toThrow(`tensor dtype: expected 'float32' or 'float64', got "float16"`);
+    expect(() => oneHot([1], 2, 'int32' as never)).toThrow(`oneHot: dtype: expected 'float32' or 'float64', got "int32"`);
+    expect(() => padSequences([[1]], { dtype: 'int32' as never })).toThrow(`padSequences: dtype: expected 'float32' or 'float64', got "int32"`);
   });
 });

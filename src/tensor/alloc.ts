@@ -16,7 +16,9 @@ export function allocate(dtype: DType, length: number): TypedArray {
   if (!Number.isInteger(length) || length < 0) {
     throw new RangeError(`allocate: length must be a non-negative integer, got ${length}`);
   }
-  return dtype === 'float64' ? new Float64Array(length) : new Float32Array(length);
+  if (dtype === 'float64') return new Float64Array(length);
+  if (dtype === 'float32') return new Float32Array(length);
+  throw new TypeError(`allocate: dtype: expected 'float32' or 'float64', got ${JSON.stringify(dtype) ?? String(dtype)}`);
 }
 
 /**

@@ -115,6 +115,7 @@ export class Tensor {
 
   /** A deep copy, optionally converted to another dtype. */
   clone(dtype: DType = this.dtype): Tensor {
+    checkDType(dtype, 'Tensor.clone: dtype');
     return new Tensor(allocateFrom(dtype, this.data), this.shape);
   }
 
