@@ -5,6 +5,11 @@
  * There the same seeded training must give exactly the bits it gives in Node, which also shows
  * that the WebAssembly kernels compiled there (their float32 products round differently from the
  * JavaScript fallback's), and a verbose fit must print its progress through console.log.
+ * The same bundle also runs in pages that are harder on it, training to the same bits: one with
+ * WebAssembly switched off (no `WebAssembly` global: the JavaScript kernels), one under a Content
+ * Security Policy without 'unsafe-eval' (V8's ban on code generation from strings: `eval` and
+ * `new Function` throw, so importing the core must evaluate no string as code), one whose policy
+ * lacks 'wasm-unsafe-eval' too, and one with both WebAssembly removed and strings banned.
  */
 import { build } from 'esbuild';
 import { createContext, runInContext } from 'node:vm';
@@ -43,9 +48,21 @@ beforeAll(async () => {
   bundled = result.outputFiles[0].text;
 }, 60_000);
 
-/** A context with a browser page's globals (the JavaScript built-ins, WebAssembly among them, come with every context). */
-function browserLikeContext(printed: string[]): object {
-  return createContext({ atob, btoa, performance, TextEncoder, TextDecoder, console: { log: (...args: unknown[]) => printed.push(args.join(' ')), warn: () => {}, error: () => {} } });
+/**
+ * A context with a browser page's globals (the JavaScript built-ins, WebAssembly among them, come
+ * with every context). `withoutWasm`: a page with WebAssembly switched off (no `WebAssembly`
+ * global). `strictCsp`: a page under `script-src 'self' 'wasm-unsafe-eval'`, where `eval` and
+ * `new Function` throw an EvalError (V8's own switch for it: no code generation from strings)
+ * and WebAssembly still compiles (`wasmEval` false: nor does WebAssembly, a policy without
+ * 'wasm-unsafe-eval').
+ */
+function browserLikeContext(printed: string[], { withoutWasm = false, strictCsp = false, wasmEval = true } = {}): object {
+  const context = createContext(
+    { atob, btoa, performance, TextEncoder, TextDecoder, console: { log: (...args: unknown[]) => printed.push(args.join(' ')), warn: () => {}, error: () => {} } },
+    strictCsp ? { codeGeneration: { strings: false, wasm: wasmEval } } : {},
+  );
+  if (withoutWasm) runInContext('delete globalThis.WebAssembly', context);
+  return context;
 }
 
 describe('in a browser', () => {
@@ -65,6 +82,38 @@ describe('in a browser', () => {
     const inNode = program(library);
     expect(inBrowser.split(' ').length).toBe(4 * 12 * (5 + 12 + 1) + 5 * 13 + 2 * 4 * 5);
     expect(inBrowser).toBe(inNode);
+  });
+
+  it('with WebAssembly switched off, the same training gives the same bits as in Node (the JavaScript kernels; every product here is unpacked)', () => {
+    const context = browserLikeContext([], { withoutWasm: true });
+    runInContext(bundled, context);
+    expect(runInContext('typeof WebAssembly', context)).toBe('undefined');
+    expect(runInContext(`(${program.toString()})(lstm)`, context)).toBe(program(library));
+  });
+
+  it('under a Content Security Policy without unsafe-eval, the core loads and trains to the same bits as in Node', () => {
+    const context = browserLikeContext([], { strictCsp: true });
+    // The ban is real: a string evaluated as code throws, while WebAssembly still compiles.
+    expect(() => runInContext('new Function("return 1")', context)).toThrow(/Code generation from strings disallowed/);
+    expect(() => runInContext('eval("1")', context)).toThrow(/Code generation from strings disallowed/);
+    runInContext(bundled, context);
+    expect(runInContext(`(${program.toString()})(lstm)`, context)).toBe(program(library));
+    // The one call that needs code from strings (README): ndarray compiles its view class.
+    expect(() => runInContext('lstm.tensor([1, 2]).toNdarray()', context)).toThrow(/Code generation from strings disallowed/);
+    expect(Array.from(library.tensor([1, 2]).toNdarray().data)).toEqual([1, 2]);
+  });
+
+  it("under a policy without 'wasm-unsafe-eval' either (WebAssembly present but refusing to compile), the same bits on the JavaScript kernels", () => {
+    const context = browserLikeContext([], { strictCsp: true, wasmEval: false });
+    expect(() => runInContext('new WebAssembly.Module(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]))', context)).toThrow(/disallowed/);
+    runInContext(bundled, context);
+    expect(runInContext(`(${program.toString()})(lstm)`, context)).toBe(program(library));
+  });
+
+  it('both at once: no WebAssembly and no code from strings', () => {
+    const context = browserLikeContext([], { withoutWasm: true, strictCsp: true });
+    runInContext(bundled, context);
+    expect(runInContext(`(${program.toString()})(lstm)`, context)).toBe(program(library));
   });
 
   it('a verbose fit prints its progress with console.log (there is no stderr)', () => {

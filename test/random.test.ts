@@ -38,7 +38,7 @@ describe('seeded random numbers', () => {
 
   it('shuffles into a permutation (property)', () => {
     fc.assert(fc.property(fc.integer({ min: 0, max: 50 }), fc.integer(), (n, seed) => {
-      setSeed(seed);
+      setSeed(seed >>> 0); // setSeed takes [0, 2**32): the stream the old reduction of a negative seed gave
       const items = Array.from({ length: n }, (_, i) => i);
       shuffleInPlace(items);
       expect([...items].sort((a, b) => a - b)).toEqual(Array.from({ length: n }, (_, i) => i));

@@ -25,10 +25,16 @@ describe('README code', () => {
       writeFileSync(file, code);
       const printed: unknown[][] = [];
       const log = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void printed.push(args));
+      // A block that makes a folder in the temporary directory (the save example keeps its files,
+      // as a user would) makes it inside the scratch folder, removed after the tests.
+      const tmp = process.env.TMPDIR;
+      process.env.TMPDIR = scratch;
       try {
         await import(file);
       } finally {
         log.mockRestore();
+        if (tmp === undefined) delete process.env.TMPDIR;
+        else process.env.TMPDIR = tmp;
       }
       expect(printed.length).toBeGreaterThan(0);
       // What the comments promise, where the block says it.

@@ -39,7 +39,7 @@ describe('tensor creation', () => {
 
   it('rejects ragged arrays, naming where', () => {
     expect(() => tensor([[1, 2], [3]])).toThrow(/ragged nested array: at \[1\] expected an array of length 2, got an array of length 1/);
-    expect(() => toTensor([[1, 2], [3, 'a' as unknown as number]], 'x')).toThrow(/^x: ragged nested array: at \[1, 1\] expected a number/);
+    expect(() => toTensor([[1, 2], [3, 'a' as unknown as number]], 'x')).toThrow(/^x\[1\]\[1\] is the string "a"; expected a number$/);
     expect(() => toTensor('abc', 'x')).toThrow(/x: expected a Tensor, nested number arrays, a typed array or an ndarray, got "abc"/);
   });
 

@@ -14,7 +14,7 @@
  * Their analytic gradient is compared with an exact 0 instead of a finite difference.
  */
 import type { TypedArray } from '../tensor/alloc.js';
-import { rowMajorStrides } from '../tensor/tensor.js';
+import { formatShape, rowMajorStrides } from '../tensor/tensor.js';
 
 /** One tensor whose entries are perturbed: its live storage, shape, and analytic gradient. */
 export interface CheckedArgument {
@@ -49,9 +49,9 @@ export interface GradCheckResult {
 }
 
 export interface FiniteDifferenceOptions {
-  /** Step ε. Default 1e-5 (smaller steps let the rounding of L, divided by 2ε, dominate). */
+  /** Step ε, a finite number > 0. Default 1e-5 (smaller steps let the rounding of L, divided by 2ε, dominate). */
   epsilon?: number;
-  /** Denominator floor of the relative error. Default 1e-3. */
+  /** Denominator floor of the relative error, a finite number > 0. Default 1e-3. */
   floor?: number;
 }
 
@@ -68,6 +68,7 @@ export function compareWithFiniteDifferences(args: CheckedArgument[], objective:
       if (arg.skip?.[i] === 1) {
         // Not perturbed: the gradient is 0 by definition (the reported 'numeric' is that 0).
         const analytic = arg.analytic[i];
+        if (!Number.isFinite(analytic)) notFinite(arg, i, `the analytic gradient is ${analytic}`);
         const error = Math.abs(analytic) / Math.max(Math.abs(analytic), floor);
         entriesSkipped++;
         if (error > worst.maxRelativeError || worstFlat < 0 || Number.isNaN(error)) {
@@ -84,6 +85,8 @@ export function compareWithFiniteDifferences(args: CheckedArgument[], objective:
       arg.values[i] = saved; // restore exactly
       const numeric = (plus - minus) / (2 * epsilon);
       const analytic = arg.analytic[i];
+      if (!Number.isFinite(analytic)) notFinite(arg, i, `the analytic gradient is ${analytic}`);
+      if (!Number.isFinite(numeric)) notFinite(arg, i, `the finite difference is ${numeric} (the objective was ${plus} at +epsilon and ${minus} at -epsilon)`);
       const error = Math.abs(analytic - numeric) / Math.max(Math.abs(analytic), Math.abs(numeric), floor);
       entriesChecked++;
       if (error > worst.maxRelativeError || worstFlat < 0 || Number.isNaN(error)) {
@@ -99,6 +102,14 @@ export function compareWithFiniteDifferences(args: CheckedArgument[], objective:
     undefined,
   ) ?? { argument: '(nothing)', maxRelativeError: 0, index: [], analytic: 0, numeric: 0 };
   return { maxRelativeError: overall.maxRelativeError, worst: overall, arguments: entries, entriesChecked, entriesSkipped };
+}
+
+/**
+ * A NaN or infinite gradient makes no relative error (a NaN one would compare false with any
+ * tolerance and pass `err > tol`): the check stops and says where.
+ */
+function notFinite(arg: CheckedArgument, flat: number, what: string): never {
+  throw new RangeError(`gradCheck: ${arg.name} at index ${formatShape(unravel(flat, arg.shape))}: ${what}; no relative error can be computed`);
 }
 
 function unravel(flat: number, shape: readonly number[]): number[] {

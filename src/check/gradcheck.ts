@@ -24,7 +24,8 @@ import type { Layer } from '../layers/layer.js';
 import { getLoss, type Loss } from '../losses/index.js';
 import type { Sequential } from '../model/sequential.js';
 import { allocate } from '../tensor/alloc.js';
-import { Tensor, formatShape, sizeOf, toTensor, type TensorLike } from '../tensor/tensor.js';
+import { checkOptions } from '../common/options.js';
+import { Tensor, describe, formatShape, sizeOf, toTensor, type TensorLike } from '../tensor/tensor.js';
 import { compareWithFiniteDifferences, type CheckedArgument, type FiniteDifferenceOptions, type GradCheckResult } from './finite-differences.js';
 
 export interface LayerGradCheckTarget {
@@ -35,12 +36,49 @@ export interface LayerGradCheckTarget {
 }
 
 export interface GradCheckOptions extends FiniteDifferenceOptions {
-  /** Seed of the private generator that draws r (the library's generator is left untouched). Default 1. */
+  /** Seed of the private generator that draws r (the library's generator is left untouched), an integer in [0, 2**32). Default 1. Layer checks only. */
   seed?: number;
 }
 
+/**
+ * The options, checked before anything runs: only known names, each of the right type and range,
+ * since a bad one would not fail but make the check meaningless (epsilon 0 or NaN gives a NaN
+ * error, which `err > tol` lets pass; a floor of 0 divides 0 by 0 where both gradients are 0).
+ * `seed` only for a layer check, where it draws r.
+ */
+function checkGradCheckOptions(options: unknown, layer: boolean): Required<FiniteDifferenceOptions> & { seed: number } {
+  const o = checkOptions(options, ['epsilon', 'floor', 'seed'], 'gradCheck');
+  if (!layer && o.seed !== undefined) throw new TypeError("gradCheck: options.seed applies only to a { layer, input } check (it draws the projection r); a loss or model check has nothing random");
+  const positive = (name: string, fallback: number): number => {
+    const v = o[name];
+    if (v === undefined) return fallback;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
+      throw new RangeError(`gradCheck: options.${name}: expected a finite number > 0, got ${describe(v)}`);
+    }
+    return v;
+  };
+  const seed = o.seed;
+  if (seed !== undefined && (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed >= 2 ** 32)) {
+    throw new RangeError(`gradCheck: options.seed: expected an integer in [0, 2**32), got ${describe(seed)}`);
+  }
+  return { epsilon: positive('epsilon', 1e-5), floor: positive('floor', 1e-3), seed: (seed as number | undefined) ?? 1 };
+}
+
+/** The target's keys, checked like options (a typo such as `inputs` would otherwise read as missing). */
+function checkTarget(target: object, names: readonly string[], required: readonly string[]): void {
+  checkOptions(target, names, 'gradCheck: target');
+  for (const name of required) {
+    if ((target as Record<string, unknown>)[name] === undefined) throw new TypeError(`gradCheck: target.${name} is missing; a check of this kind takes { ${names.join(', ')} }`);
+  }
+}
+
 export function gradCheckLayer(target: LayerGradCheckTarget, options: GradCheckOptions = {}): GradCheckResult {
+  checkTarget(target, ['layer', 'input', 'outputGradient'], ['layer', 'input']);
+  const checked = checkGradCheckOptions(options, true);
   const { layer } = target;
+  if (layer === null || typeof layer !== 'object' || typeof (layer as Partial<Layer>).forward !== 'function') {
+    throw new TypeError(`gradCheck: target.layer: expected a layer (new LSTM(...), new Dense(...)), got ${describe(layer)}`);
+  }
   if (layer.dtype !== 'float64') {
     throw new TypeError(`gradCheck: layer ${layer.name} has dtype '${layer.dtype}'; expected 'float64' (float32 rounding swamps finite differences)`);
   }
@@ -52,7 +90,7 @@ export function gradCheckLayer(target: LayerGradCheckTarget, options: GradCheckO
 
   restoreStates();
   const y = layer.forward(x, { training: true });
-  const r = target.outputGradient === undefined ? randomNormalTensor(y.shape, options.seed ?? 1) : toTensor(target.outputGradient, 'gradCheck: outputGradient', 'float64');
+  const r = target.outputGradient === undefined ? randomNormalTensor(y.shape, checked.seed) : toTensor(target.outputGradient, 'gradCheck: outputGradient', 'float64');
   if (r.shape.length !== y.shape.length || r.shape.some((d, i) => d !== y.shape[i])) {
     throw new RangeError(`gradCheck: outputGradient has shape ${formatShape(r.shape)}, expected the layer's output shape ${formatShape(y.shape)}`);
   }
@@ -75,7 +113,7 @@ export function gradCheckLayer(target: LayerGradCheckTarget, options: GradCheckO
   }));
   args.push({ name: 'input', values: x.data, shape: x.shape, analytic: dx.data, skip: maskedInputEntries(layer, x) });
   try {
-    return compareWithFiniteDifferences(args, objective, options);
+    return compareWithFiniteDifferences(args, objective, checked);
   } finally {
     restoreStates();
   }
@@ -115,6 +153,8 @@ export function gradCheck(target: LayerGradCheckTarget | LossGradCheckTarget | M
 }
 
 export function gradCheckLoss(target: LossGradCheckTarget, options: FiniteDifferenceOptions = {}): GradCheckResult {
+  checkTarget(target, ['loss', 'yPred', 'yTrue'], ['loss', 'yPred', 'yTrue']);
+  const checked = checkGradCheckOptions(options, false);
   const loss = getLoss(target.loss);
   const yPred = toTensor(target.yPred, 'gradCheck: yPred', 'float64').clone();
   const yTrue = toTensor(target.yTrue, 'gradCheck: yTrue', 'float64');
@@ -122,19 +162,24 @@ export function gradCheckLoss(target: LossGradCheckTarget, options: FiniteDiffer
   return compareWithFiniteDifferences(
     [{ name: 'yPred', values: yPred.data, shape: yPred.shape, analytic: analytic.data }],
     () => loss.compute(yPred, yTrue).loss,
-    options,
+    checked,
   );
 }
 
 export function gradCheckModel(target: ModelGradCheckTarget, options: FiniteDifferenceOptions = {}): GradCheckResult {
+  checkTarget(target, ['model', 'x', 'y'], ['model', 'x', 'y']);
+  const checked = checkGradCheckOptions(options, false);
   const { model } = target;
+  if (model === null || typeof model !== 'object' || typeof (model as Partial<Sequential>).computeGradients !== 'function') {
+    throw new TypeError(`gradCheck: target.model: expected a compiled Sequential, got ${describe(model)}`);
+  }
   if (model.dtype !== 'float64') {
     throw new TypeError(`gradCheck: model ${model.name} has dtype '${model.dtype}'; expected 'float64' (new Sequential(layers, { dtype: 'float64' }))`);
   }
   const { grads } = model.computeGradients(target.x, target.y); // leaves weights, optimizer and states untouched
   const names = model.weightNames;
   const args: CheckedArgument[] = model.trainableWeights.map((w, i) => ({ name: names[i], values: w.data, shape: w.shape, analytic: grads[i].data }));
-  return compareWithFiniteDifferences(args, () => model.computeGradients(target.x, target.y).loss, options);
+  return compareWithFiniteDifferences(args, () => model.computeGradients(target.x, target.y).loss, checked);
 }
 
 /**

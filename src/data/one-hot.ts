@@ -7,7 +7,7 @@
  * Indices must be integers in [0, depth): Keras' `to_categorical` casts to int64 and lets a
  * negative index wrap around to the last class; here both are errors that say where they are.
  */
-import { allocate, checkDType, type DType } from '../tensor/alloc.js';
+import { allocateFor, checkDType, type DType } from '../tensor/alloc.js';
 import { Tensor, formatShape, type TensorLike } from '../tensor/tensor.js';
 import { checkPositiveInteger } from '../common/options.js';
 import { formatPosition, readTensor } from './read.js';
@@ -17,7 +17,7 @@ export function oneHot(indices: TensorLike, depth: number, dtype: DType = 'float
   const t = readTensor(indices, 'oneHot: indices');
   checkPositiveInteger(depth, 'oneHot: depth');
   checkDType(dtype, 'oneHot: dtype');
-  return encode(t, t.shape, depth, dtype, 'oneHot: indices');
+  return encode(t, t.shape, depth, dtype, 'oneHot: indices', 'oneHot: depth');
 }
 
 /**
@@ -28,7 +28,9 @@ export function oneHot(indices: TensorLike, depth: number, dtype: DType = 'float
 export function toCategorical(y: TensorLike, numClasses?: number | null, dtype: DType = 'float32'): Tensor {
   const t = readTensor(y, 'toCategorical: y');
   let depth: number;
+  let depthName = 'toCategorical: numClasses';
   if (numClasses === undefined || numClasses === null) {
+    depthName = 'toCategorical: numClasses (the largest class index in y, plus 1)';
     if (t.size === 0) {
       throw new RangeError(`toCategorical: y is empty (shape ${formatShape(t.shape)}), so the number of classes cannot be inferred; pass numClasses`);
     }
@@ -38,7 +40,7 @@ export function toCategorical(y: TensorLike, numClasses?: number | null, dtype: 
   }
   checkDType(dtype, 'toCategorical: dtype');
   const squeeze = t.rank > 1 && t.shape[t.rank - 1] === 1;
-  return encode(t, squeeze ? t.shape.slice(0, -1) : t.shape, depth, dtype, 'toCategorical: y');
+  return encode(t, squeeze ? t.shape.slice(0, -1) : t.shape, depth, dtype, 'toCategorical: y', depthName);
 }
 
 /** The largest value of `t`, after checking that every value is a non-negative integer. */
@@ -55,9 +57,9 @@ function maxClassIndex(t: Tensor, argument: string): number {
 }
 
 /** out[i, index[i]] = 1 over the flattened indices; `leading` is the output shape before depth. */
-function encode(indices: Tensor, leading: readonly number[], depth: number, dtype: DType, argument: string): Tensor {
+function encode(indices: Tensor, leading: readonly number[], depth: number, dtype: DType, argument: string, depthName: string): Tensor {
   const n = indices.size;
-  const out = allocate(dtype, n * depth); // (n, depth)
+  const out = allocateFor(dtype, n * depth, () => `${depthName} ${depth} for ${n} ${n === 1 ? 'index' : 'indices'}`); // (n, depth)
   for (let i = 0; i < n; i++) {
     const v = indices.data[i]!;
     if (!Number.isInteger(v) || v < 0 || v >= depth) {

@@ -8,12 +8,13 @@
  *   padSequences([[4, 5, 6]], { maxlen: 2 })                    -> [[5, 6]]     (truncating 'pre')
  *
  * Differences from Keras: the default dtype is float32 (Keras: int32), as every tensor here is
- * floating point; `value` must be a finite number.
+ * floating point; `value` and every value of the sequences must be finite numbers (and fit in
+ * float32 unless dtype is 'float64').
  */
-import { allocate, checkDType, type DType } from '../tensor/alloc.js';
+import { allocateFor, checkDType, type DType } from '../tensor/alloc.js';
 import { Tensor, describe, formatShape, isNdArrayLike, sameShape, sizeOf, type NdArrayLike, type TensorLike } from '../tensor/tensor.js';
 import { checkOptions } from '../common/options.js';
-import { readTensor } from './read.js';
+import { formatPosition, readTensor } from './read.js';
 
 export interface PadSequencesOptions {
   /** Length of every output sequence; default the longest input. */
@@ -46,12 +47,25 @@ export function padSequences(
     throw new TypeError(`padSequences: value: expected a finite number, got ${describe(value)}`);
   }
   const dtype = checkDType(o.dtype ?? 'float32', 'padSequences: dtype');
+  if (dtype === 'float32' && !Number.isFinite(Math.fround(value))) {
+    throw new RangeError(`padSequences: value: ${value} overflows float32 (largest 3.4028235e38); use dtype 'float64' or a smaller value`);
+  }
   const maxlenOption = o.maxlen ?? undefined;
   if (maxlenOption !== undefined && (typeof maxlenOption !== 'number' || !Number.isInteger(maxlenOption) || maxlenOption < 0)) {
     throw new RangeError(`padSequences: maxlen: expected a non-negative integer (or undefined for the longest sequence), got ${describe(maxlenOption)}`);
   }
 
   const rows = readSequences(sequences);
+  // Every value finite, and representable in the output's dtype (the sequences are read in float64).
+  rows.forEach((s, i) => {
+    for (let k = 0; k < s.data.length; k++) {
+      const v = s.data[k]!;
+      if (!Number.isFinite(v) || (dtype === 'float32' && !Number.isFinite(Math.fround(v)))) {
+        const where = `padSequences: sequences[${i}]${formatPosition(s.shape, k).replace(/^\[|\]$/g, '').split(', ').map((j) => `[${j}]`).join('')}`;
+        throw new RangeError(Number.isFinite(v) ? `${where} is ${v}, which overflows float32 (largest 3.4028235e38); use dtype 'float64'` : `${where} is ${v}; expected a finite number`);
+      }
+    }
+  });
   // Element shape from the first non-empty sequence, as Keras does; every other must agree.
   const first = rows.findIndex((s) => s.shape[0]! > 0);
   const elementShape = first < 0 ? [] : rows[first]!.shape.slice(1);
@@ -63,7 +77,7 @@ export function padSequences(
 
   const maxlen = maxlenOption ?? rows.reduce((m, s) => Math.max(m, s.shape[0]!), 0);
   const width = sizeOf(elementShape); // F: values per time step
-  const out = allocate(dtype, rows.length * maxlen * width); // (N, maxlen, F)
+  const out = allocateFor(dtype, rows.length * maxlen * width, () => `padSequences: maxlen ${maxlen} for ${rows.length} sequence${rows.length === 1 ? '' : 's'} of ${elementName(elementShape)}`); // (N, maxlen, F)
   if (value !== 0) out.fill(value);
   rows.forEach((s, i) => {
     const length = s.shape[0]!;

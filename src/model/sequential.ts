@@ -150,6 +150,7 @@ export class Sequential implements TrainingModel {
 
   constructor(layers: Layer[] = [], options: SequentialOptions = {}) {
     const opts = checkOptions(options, ['name', 'dtype'], 'Sequential');
+    if (opts.name !== undefined && (typeof opts.name !== 'string' || opts.name === '')) throw new TypeError(`Sequential: name: expected a non-empty string, got ${describe(opts.name)}`);
     this.name = typeof opts.name === 'string' ? opts.name : `sequential_${++modelCounter}`;
     this.modelDType = opts.dtype === undefined ? undefined : checkDType(opts.dtype, 'Sequential: dtype');
     if (!Array.isArray(layers)) throw new TypeError(`Sequential: layers must be an array of layers, got ${describe(layers)}`);
@@ -509,6 +510,7 @@ export class Sequential implements TrainingModel {
   /** Loss and metrics over the data, batch by batch: `{ loss, accuracy }` (the metric as named in compile). */
   evaluate(x: TensorLike, y: TensorLike, options: EvaluateOptions = {}): Record<string, number> {
     const opts = checkOptions(options, ['batchSize', 'verbose'], 'evaluate');
+    if (opts.verbose !== undefined && opts.verbose !== 0 && opts.verbose !== 1) throw new RangeError(`evaluate: verbose: expected 0 or 1, got ${describe(opts.verbose)}`);
     const compiled = this.assertCompiled('evaluate');
     const xs = this.readInput(x, 'x');
     const ys = this.readTargets(y, xs, 'y');
@@ -755,6 +757,10 @@ export class Sequential implements TrainingModel {
     }
     assertFinite(ys, argument);
     compiled.loss.validateTargets(ys, this.concreteOutputShape(xs.shape), argument);
+    // Class indices as given, before float32 rounds 2.0000001 to 2 (oneHot refuses it too).
+    if (compiled.loss.name === 'sparseCategoricalCrossentropy' && ys.dtype === 'float32' && !(y instanceof Tensor && y.dtype === 'float32')) {
+      compiled.loss.validateTargets(toTensor(y, argument, 'float64'), this.concreteOutputShape(xs.shape), argument);
+    }
     return ys;
   }
 
@@ -837,6 +843,6 @@ export class Sequential implements TrainingModel {
 
 /** The error of a training step stopped by a non-finite loss or gradient (epoch and batch from 1; 0: trainOnBatch). */
 function trainingStopped(what: string, epoch: number, batch: number): Error {
-  const where = epoch === 0 ? 'in trainOnBatch' : `at epoch ${epoch}, batch ${batch}`;
-  return new Error(`fit: ${what} ${where}; training stopped before that batch's update, so the weights are those after the previous batch (lower the learning rate, or check the data for extreme values)`);
+  const where = epoch === 0 ? 'trainOnBatch: ' : 'fit: ';
+  return new Error(`${where}${what}${epoch === 0 ? '' : ` at epoch ${epoch}, batch ${batch}`}; training stopped before that batch's update, so the weights are those after the previous batch (lower the learning rate, or check the data for extreme values)`);
 }

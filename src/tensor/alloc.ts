@@ -16,7 +16,24 @@ export function allocate(dtype: DType, length: number): TypedArray {
   if (!Number.isInteger(length) || length < 0) {
     throw new RangeError(`allocate: length must be a non-negative integer, got ${length}`);
   }
-  return dtype === 'float64' ? new Float64Array(length) : new Float32Array(length);
+  if (dtype === 'float64') return new Float64Array(length);
+  if (dtype === 'float32') return new Float32Array(length);
+  throw new TypeError(`allocate: dtype: expected 'float32' or 'float64', got ${JSON.stringify(dtype) ?? String(dtype)}`);
+}
+
+/**
+ * `allocate`, for a length that a caller's argument decides (oneHot's depth, padSequences' maxlen):
+ * where the engine cannot make an array that long, a RangeError that says which argument asked for
+ * how much (`what`: "oneHot: depth 1000000000000 for 1 index"), instead of "Invalid typed array length".
+ */
+export function allocateFor(dtype: DType, length: number, what: () => string): TypedArray {
+  try {
+    return allocate(dtype, length);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    const bytes = length * (dtype === 'float64' ? 8 : 4);
+    throw new RangeError(`${what()} makes ${length} ${dtype} values (${bytes.toExponential(2)} bytes), more than can be allocated here (${error.message})`);
+  }
 }
 
 /** A typed array of the given dtype holding a copy of `values`. */

@@ -13,7 +13,7 @@
  * compute float32 layers), against float64 in the JavaScript kernels; float64 operands stay there.
  */
 import type { TypedArray } from './alloc.js';
-import { compileKernel } from '../common/wasm.js';
+import { compileKernel, instantiateKernel, wasmMemory } from '../common/wasm.js';
 import { packPanels } from './gemm-kernels.js';
 import { GEMM_WASM_BASE64 } from './wasm/gemm-binary.js';
 
@@ -58,7 +58,7 @@ let gemmModule: WebAssembly.Module | null | undefined;
 export function instantiateGemm(memory: WebAssembly.Memory): WebAssembly.Exports | null {
   if (gemmModule === undefined) gemmModule = compileKernel(GEMM_WASM_BASE64);
   if (gemmModule === null) return null;
-  return new WebAssembly.Instance(gemmModule, { env: { memory } }).exports;
+  return instantiateKernel(gemmModule, { env: { memory } });
 }
 
 /** Compile gemm.wat now (a layer about to use it, at build time). */
@@ -66,9 +66,15 @@ export function prepareGemm(): void {
   if (gemmModule === undefined) gemmModule = compileKernel(GEMM_WASM_BASE64);
 }
 
-/** A new instance of gemm.wat with a memory of its own of `pages` 64 KiB pages, or null without SIMD. */
+/**
+ * A new instance of gemm.wat with a memory of its own of `pages` 64 KiB pages, or null without
+ * SIMD (or without WebAssembly at all: the module is asked for before any memory is made).
+ */
 function instantiate(pages: number): { memory: WebAssembly.Memory; exports: WebAssembly.Exports } | null {
-  const memory = new WebAssembly.Memory({ initial: pages });
+  prepareGemm();
+  if (gemmModule === null) return null;
+  const memory = wasmMemory(pages);
+  if (memory === null) return null;
   const exports = instantiateGemm(memory);
   return exports && { memory, exports };
 }

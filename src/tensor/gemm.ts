@@ -20,7 +20,9 @@
  * - the rest (the batch-1 products of the tutorials: m = 1, matrix times vector) run unpacked:
  *   for float32 operands and at least ROWS_WASM_MIN_WORK multiply-adds, in WebAssembly SIMD
  *   (gemm-wasm.ts, `gemmRowsWasm`, on operands copied in as they are stored, the LSTM's
- *   recurrent kernel kept there across time steps); else, and for float64, in JavaScript,
+ *   recurrent kernel kept there across time steps), or where WebAssembly is unavailable in its
+ *   JavaScript twin (gemm-rows-f32.ts, the same float32 operations: the same bits); else, and
+ *   for float64, in JavaScript (float64 sums),
  *   `gemmRowsAxpy` when B is used as stored and `gemmRowsDot` when it is transposed.
  * gemm-reference.ts keeps the plain loops these replace; the tests compare the two.
  */
@@ -28,6 +30,7 @@ import type { MatrixRef } from './matrix-ref.js';
 import { gemmPacked, gemmRowsAxpy, gemmRowsDot } from './gemm-kernels.js';
 import { zeroMatrix } from './gemm-reference.js';
 import { gemmPackedWasm, gemmRowsWasm, gemmWasmAvailable } from './gemm-wasm.js';
+import { gemmRowsAxpyF32, gemmRowsDotF32 } from './gemm-rows-f32.js';
 
 export type { MatrixRef } from './matrix-ref.js';
 
@@ -47,8 +50,9 @@ export function gemm(m: number, n: number, k: number, a: MatrixRef, b: MatrixRef
   if (m === 0 || n === 0 || k === 0) return;
   if (packed) {
     gemmPacked(m, n, k, a.data, a.offset, sai, sap, b.data, b.offset, transB ? 1 : b.ld, transB ? b.ld : 1, c.data, c.offset, c.ld);
-  } else if (m * n * k >= ROWS_WASM_MIN_WORK && a.data instanceof Float32Array && b.data instanceof Float32Array && c.data instanceof Float32Array && gemmWasmAvailable()) {
-    gemmRowsWasm(m, n, k, a.data, a.offset, sai, sap, b.data, b.offset, b.ld, transB, c.data, c.offset, c.ld, b.packing);
+  } else if (m * n * k >= ROWS_WASM_MIN_WORK && a.data instanceof Float32Array && b.data instanceof Float32Array && c.data instanceof Float32Array) {
+    if (gemmWasmAvailable()) gemmRowsWasm(m, n, k, a.data, a.offset, sai, sap, b.data, b.offset, b.ld, transB, c.data, c.offset, c.ld, b.packing);
+    else (transB ? gemmRowsDotF32 : gemmRowsAxpyF32)(m, n, k, a.data, a.offset, sai, sap, b.data, b.offset, b.ld, c.data, c.offset, c.ld);
   } else if (transB) {
     gemmRowsDot(m, n, k, a.data, a.offset, sai, sap, b.data, b.offset, b.ld, c.data, c.offset, c.ld);
   } else {

@@ -19,12 +19,17 @@ function splitmix32(seed: number): () => number {
   };
 }
 
-/** Seed the library's generator. Any finite number is accepted; it is reduced to 32 bits. */
+/**
+ * Seed the library's generator with an integer in [0, 2**32) (the generator's seed is 32 bits).
+ * Anything else is refused rather than reduced: 1.5 and 2**32 + 1 would otherwise give the
+ * stream of 1, so two seeds that look different would give the same program.
+ */
 export function setSeed(seed: number): void {
-  if (typeof seed !== 'number' || !Number.isFinite(seed)) {
-    throw new TypeError(`setSeed: seed must be a finite number, got ${String(seed)}`);
+  if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed >= 2 ** 32) {
+    const got = typeof seed === 'string' ? JSON.stringify(seed) : typeof seed === 'bigint' ? `the bigint ${seed}n` : String(seed);
+    throw new (typeof seed === 'number' ? RangeError : TypeError)(`setSeed: seed: expected an integer in [0, 2**32) (0 to 4294967295), got ${got}`);
   }
-  const next = splitmix32(Math.floor(seed) >>> 0);
+  const next = splitmix32(seed >>> 0);
   for (let i = 0; i < 4; i++) state[i] = next();
 }
 

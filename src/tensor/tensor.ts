@@ -4,10 +4,14 @@
  * Strides are row-major in elements: for shape [B, T, I] they are [T*I, I, 1]. Tensors never
  * alias strided views; data coming in strided (a transposed ndarray, say) is copied into
  * contiguous storage once, at the boundary, so every kernel can walk `data` with plain indices.
+ *
+ * Nothing here evaluates a string as code, so the core loads under a Content Security Policy
+ * without 'unsafe-eval': the strided copy is a loop of its own (ndarray-ops generates its
+ * functions with `new Function` when imported), and `ndarray` (whose import compiles nothing)
+ * is called only by `toNdarray()`, whose view classes ndarray compiles on first use.
  */
 import ndarray from 'ndarray';
-import ops from 'ndarray-ops';
-import { allocate, allocateFrom, checkDType, dtypeOf, type DType, type TypedArray } from './alloc.js';
+import { allocate, allocateFor, allocateFrom, checkDType, dtypeOf, type DType, type TypedArray } from './alloc.js';
 
 /** Nested number arrays of any depth: `[[1, 2], [3, 4]]`. */
 export type NestedArray = number | NestedArray[];
@@ -52,6 +56,7 @@ export function formatShape(shape: readonly (number | null)[]): string {
 }
 
 function checkShape(shape: readonly number[], argument: string): void {
+  if (!Array.isArray(shape)) throw new TypeError(`${argument}: expected an array of dimensions, got ${describe(shape)}`);
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) {
       throw new RangeError(`${argument}: every dimension must be a non-negative integer, got shape ${formatShape(shape)}`);
@@ -110,6 +115,7 @@ export class Tensor {
 
   /** A deep copy, optionally converted to another dtype. */
   clone(dtype: DType = this.dtype): Tensor {
+    checkDType(dtype, 'Tensor.clone: dtype');
     return new Tensor(allocateFrom(dtype, this.data), this.shape);
   }
 
@@ -130,7 +136,11 @@ export class Tensor {
     return build(0, 0);
   }
 
-  /** A zero-copy scijs `ndarray` view: writes through it change this tensor. */
+  /**
+   * A zero-copy scijs `ndarray` view: writes through it change this tensor. (ndarray compiles its
+   * view class with `new Function` on first use: under a Content Security Policy without
+   * 'unsafe-eval' this throws an EvalError, the one call of the core that does.)
+   */
   toNdarray(): ndarray.NdArray<TypedArray> {
     return ndarray(this.data, [...this.shape], [...this.strides], 0);
   }
@@ -158,23 +168,137 @@ function inferNestedShape(values: NestedArray): number[] {
   return shape;
 }
 
-function flattenNested(values: NestedArray, shape: readonly number[], out: TypedArray, argument: string): void {
+/** Largest finite float32 (2^128 − 2^104); a finite number from about 3.4028235677973366e38 on rounds to ±Infinity in float32. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/**
+ * What a value that should be a number is, for an error message: `the string "a"`, `null`,
+ * `undefined`, `an object (Object)`, `the boolean true`, `an array of length 2`.
+ */
+function describeElement(value: unknown): string {
+  if (typeof value === 'string') return `the string ${JSON.stringify(value)}`;
+  if (typeof value === 'boolean') return `the boolean ${value}`;
+  return describe(value);
+}
+
+/** Where `index` is, as the indices of each axis: `[1][0][2]`. */
+function indexPath(index: number, shape: readonly number[]): string {
+  const strides = rowMajorStrides(shape);
+  let rest = index;
+  let path = '';
+  for (const s of strides) {
+    path += `[${Math.floor(rest / s)}]`;
+    rest %= s;
+  }
+  return path;
+}
+
+/**
+ * Whether `value`, about to be stored as `dtype`, is a number and, for float32, one that does not
+ * overflow it (a finite number past FLOAT32_MAX would become Infinity; ±Infinity and NaN stay
+ * what they are, for the finiteness checks to report). When not, elementError names it (`where`:
+ * `fit: x[0][1]`, `tensor: values[3]`) and says what it is.
+ */
+function storable(value: unknown, dtype: DType): value is number {
+  return typeof value === 'number' && (dtype === 'float64' || !(Math.abs(value) > FLOAT32_MAX) || !Number.isFinite(value) || Number.isFinite(Math.fround(value)));
+}
+
+function elementError(value: unknown, where: string): never {
+  if (typeof value !== 'number') throw new TypeError(`${where} is ${describeElement(value)}; expected a number`);
+  throw new RangeError(`${where} is ${value}, which overflows float32 (largest 3.4028235e38); use dtype 'float64' or scale the data`);
+}
+
+/** Check every element of flat values about to be stored as `dtype` (see storable). */
+function checkElements(values: ArrayLike<number>, dtype: DType, subject: string, shape: readonly number[]): void {
+  if (dtype === 'float64' && (values instanceof Float64Array || values instanceof Float32Array)) return;
+  if (dtype === 'float32' && values instanceof Float32Array) return;
+  for (let i = 0; i < values.length; i++) if (!storable(values[i], dtype)) elementError(values[i], `${subject}${indexPath(i, shape)}`);
+}
+
+/**
+ * Flatten nested arrays of the (inferred) shape into `out`. `subject` names the values in errors
+ * (`tensor: values`, `fit: x`), so an element is reported as `fit: x[0][0][0] is the string "a";
+ * expected a number`.
+ */
+function flattenNested(values: NestedArray, shape: readonly number[], out: TypedArray, subject: string): void {
+  const dtype = out instanceof Float64Array ? 'float64' : 'float32';
   let cursor = 0;
-  const walk = (node: NestedArray, axis: number, path: number[]): void => {
+  const path = (at: number[]): string => at.map((i) => `[${i}]`).join('');
+  const walk = (node: NestedArray, axis: number, at: number[]): void => {
     if (axis === shape.length) {
-      if (typeof node !== 'number') {
-        throw new TypeError(`${argument}: ragged nested array: at ${formatShape(path)} expected a number, got an array`);
+      if (Array.isArray(node)) {
+        throw new TypeError(`${subject}: ragged nested array: at ${formatShape(at)} expected a number, got an array of length ${node.length}`);
       }
+      if (!storable(node, dtype)) elementError(node, `${subject}${path(at)}`);
       out[cursor++] = node;
       return;
     }
     if (!Array.isArray(node) || node.length !== shape[axis]) {
-      const got = Array.isArray(node) ? `an array of length ${node.length}` : typeof node;
-      throw new TypeError(`${argument}: ragged nested array: at ${formatShape(path)} expected an array of length ${shape[axis]}, got ${got}`);
+      const got = Array.isArray(node) ? `an array of length ${node.length}` : describeElement(node);
+      throw new TypeError(`${subject}: ragged nested array: at ${formatShape(at)} expected an array of length ${shape[axis]}, got ${got}`);
     }
-    for (let i = 0; i < node.length; i++) walk(node[i]!, axis + 1, [...path, i]);
+    for (let i = 0; i < node.length; i++) {
+      if (!(i in node)) {
+        const where = `${subject}${path([...at, i])}`;
+        throw new TypeError(`${where} is a hole (an empty slot of a sparse array); expected ${axis + 1 === shape.length ? 'a number' : `an array of length ${shape[axis + 1]}`}`);
+      }
+      walk(node[i]!, axis + 1, [...at, i]);
+    }
   };
   walk(values, 0, []);
+}
+
+/**
+ * Copy an ndarray (any strides, any offset) into row-major `out`, checking first that its fields
+ * describe storage it really has: a shape of non-negative integers, one integer stride per axis,
+ * an integer offset, and every index it addresses inside `data`.
+ */
+function copyNdarray(values: NdArrayLike, dtype: DType, subject: string): TypedArray {
+  const { shape, stride, offset, data } = values;
+  if (!shape.every((d) => Number.isInteger(d) && d >= 0)) {
+    throw new TypeError(`${subject}: an ndarray's shape must be non-negative integers, got ${JSON.stringify(shape)}`);
+  }
+  if (stride.length !== shape.length || !stride.every((d) => Number.isInteger(d))) {
+    throw new TypeError(`${subject}: an ndarray's stride must be ${shape.length} integers (one per axis of shape ${formatShape(shape)}), got ${JSON.stringify(stride)}`);
+  }
+  if (!Number.isInteger(offset)) throw new TypeError(`${subject}: an ndarray's offset must be an integer, got ${describe(offset)}`);
+  const size = sizeOf(shape);
+  if (size === 0) return allocate(dtype, 0);
+  const indexed = data !== null && typeof data === 'object' && typeof (data as ArrayLike<number>).length === 'number';
+  if (!indexed && typeof values.get !== 'function') {
+    throw new TypeError(`${subject}: an ndarray's data must be an array or typed array (or the ndarray must have get()), got ${describe(data)}`);
+  }
+  if (indexed) {
+    let lo = offset;
+    let hi = offset;
+    for (let axis = 0; axis < shape.length; axis++) {
+      const span = (shape[axis]! - 1) * stride[axis]!;
+      if (span < 0) lo += span;
+      else hi += span;
+    }
+    if (lo < 0 || hi >= data.length) {
+      throw new RangeError(`${subject}: an ndarray of shape ${formatShape(shape)}, stride ${formatShape(stride)} and offset ${offset} addresses elements ${lo} to ${hi}, but its data has ${data.length}`);
+    }
+  }
+  const out = allocateFor(dtype, size, () => `${subject}: an ndarray of shape ${formatShape(shape)}`);
+  const trusted = (dtype === 'float64' && (data instanceof Float64Array || data instanceof Float32Array)) || (dtype === 'float32' && data instanceof Float32Array);
+  const rank = shape.length;
+  const index = new Array<number>(rank).fill(0);
+  let at = offset;
+  for (let i = 0; i < size; i++) {
+    const v = indexed ? data[at] : values.get(...index);
+    if (!trusted && !storable(v, dtype)) elementError(v, `${subject}${indexPath(i, shape)}`);
+    out[i] = v!;
+    // The next index in row-major order (the last axis fastest), moving `at` by the strides.
+    for (let axis = rank - 1; axis >= 0; axis--) {
+      index[axis]!++;
+      at += stride[axis]!;
+      if (index[axis]! < shape[axis]!) break;
+      at -= shape[axis]! * stride[axis]!;
+      index[axis] = 0;
+    }
+  }
+  return out;
 }
 
 /**
@@ -186,22 +310,44 @@ function flattenNested(values: NestedArray, shape: readonly number[], out: Typed
  * A typed array of the right dtype is used without copying.
  */
 export function tensor(values: TensorLike, shape?: readonly number[], dtype?: DType): Tensor {
+  return tensorFrom(values, shape, dtype, 'tensor: values');
+}
+
+/** Errors that already name the argument (toTensor passes them on as they are). */
+const located = new WeakSet<Error>();
+
+function locate<E extends Error>(error: E): E {
+  located.add(error);
+  return error;
+}
+
+/**
+ * `tensor`, with `subject` naming the values in the errors about their elements
+ * (`tensor: values[0][1] is null; expected a number`, or through toTensor `fit: x[0][1] ...`).
+ */
+function tensorFrom(values: TensorLike, shape: readonly number[] | undefined, dtype: DType | undefined, subject: string): Tensor {
   if (dtype !== undefined) checkDType(dtype, 'tensor dtype');
+  const checked = <T>(run: () => T): T => {
+    try {
+      return run();
+    } catch (error) {
+      throw error instanceof Error ? locate(error) : error;
+    }
+  };
   if (values instanceof Tensor) {
+    if (dtype === 'float32' && values.dtype === 'float64') checked(() => checkElements(values.data, 'float32', subject, values.shape));
     let t = dtype !== undefined && dtype !== values.dtype ? values.clone(dtype) : values;
     if (shape !== undefined) t = t.reshape(shape);
     return t;
   }
+  if (values instanceof DataView) throw new TypeError(`tensor: expected a Tensor, nested number arrays, a typed array or an ndarray, got a DataView`);
   if (isNdArrayLike(values)) {
     const ndShape = shape ?? values.shape;
     if (shape !== undefined && sizeOf(shape) !== sizeOf(values.shape)) {
       throw new RangeError(`tensor: shape ${formatShape(shape)} does not match the ndarray's shape ${formatShape(values.shape)}`);
     }
     const target = dtype ?? dtypeOf(values.data) ?? 'float32';
-    const data = allocate(target, sizeOf(values.shape));
-    // ops.assign copies any strided layout into our contiguous row-major storage.
-    ops.assign(ndarray(data, [...values.shape]), values as unknown as ndarray.NdArray);
-    return new Tensor(data, ndShape);
+    return new Tensor(checked(() => copyNdarray(values, target, subject)), ndShape);
   }
   if (ArrayBuffer.isView(values) || (Array.isArray(values) && shape !== undefined && values.every((v) => typeof v === 'number'))) {
     const flat = values as ArrayLike<number>;
@@ -211,14 +357,15 @@ export function tensor(values: TensorLike, shape?: readonly number[], dtype?: DT
     if (sizeOf(finalShape) !== flat.length) {
       throw new RangeError(`tensor: shape ${formatShape(finalShape)} holds ${sizeOf(finalShape)} values, but ${flat.length} were given`);
     }
-    const data = dtypeOf(flat) === target ? (flat as TypedArray) : allocateFrom(target, flat);
-    return new Tensor(data, finalShape);
+    if (dtypeOf(flat) === target) return new Tensor(flat as TypedArray, finalShape);
+    checked(() => checkElements(flat, target, subject, finalShape));
+    return new Tensor(allocateFrom(target, flat), finalShape);
   }
   if (typeof values === 'number' || Array.isArray(values)) {
     const nested = values as NestedArray;
     const inferred = inferNestedShape(nested);
     const data = allocate(dtype ?? 'float32', sizeOf(inferred));
-    flattenNested(nested, inferred, data, 'tensor'); // also rejects ragged arrays
+    checked(() => flattenNested(nested, inferred, data, subject)); // also rejects ragged arrays
     return new Tensor(data, shape ?? inferred);
   }
   throw new TypeError(`tensor: expected a Tensor, nested number arrays, a typed array or an ndarray, got ${describe(values)}`);
@@ -226,7 +373,8 @@ export function tensor(values: TensorLike, shape?: readonly number[], dtype?: DT
 
 export function zeros(shape: readonly number[], dtype: DType = 'float32'): Tensor {
   checkShape(shape, 'zeros shape');
-  return new Tensor(allocate(dtype, sizeOf(shape)), shape);
+  checkDType(dtype, 'zeros: dtype');
+  return new Tensor(allocateFor(dtype, sizeOf(shape), () => `zeros: shape ${formatShape(shape)}`), shape);
 }
 
 /** What an error message says it got: `0`, `"0"`, `undefined`, `an array of length 3`, `a tensor of shape [2, 3]`. */
@@ -289,16 +437,17 @@ export function assertFinite(t: Tensor, argument: string): void {
  * is returned as is (no copy).
  */
 export function toTensor(value: unknown, argument: string, dtype?: DType): Tensor {
-  if (value instanceof Tensor) return dtype === undefined || value.dtype === dtype ? value : value.clone(dtype);
-  const acceptable = typeof value === 'number' || Array.isArray(value) || ArrayBuffer.isView(value) || isNdArrayLike(value);
+  if (value instanceof Tensor && (dtype === undefined || value.dtype === dtype)) return value;
+  const acceptable = value instanceof Tensor || typeof value === 'number' || Array.isArray(value) || ArrayBuffer.isView(value) || isNdArrayLike(value);
   if (!acceptable) {
     throw new TypeError(`${argument}: expected a Tensor, nested number arrays, a typed array or an ndarray, got ${describe(value)}`);
   }
   try {
     const flat = ArrayBuffer.isView(value) ? { shape: [(value as unknown as ArrayLike<number>).length] } : {};
     // Without a dtype, typed data keeps its own (a Float64Array stays float64); numbers become float32.
-    return tensor(value as TensorLike, (flat as { shape?: number[] }).shape, dtype);
+    return tensorFrom(value as TensorLike, (flat as { shape?: number[] }).shape, dtype, argument);
   } catch (error) {
+    if (error instanceof Error && located.has(error)) throw error;
     const message = error instanceof Error ? error.message.replace(/^tensor: /, '') : String(error);
     throw new TypeError(`${argument}: ${message}`);
   }

@@ -9,7 +9,7 @@
  * so the two give the same bits; where WebAssembly SIMD is unavailable (an old browser), Adam
  * runs that loop instead and training gives the same numbers.
  */
-import { compileKernel } from '../../common/wasm.js';
+import { compileKernel, instantiateKernel, wasmMemory } from '../../common/wasm.js';
 import { ADAM_WASM_BASE64 } from './adam-binary.js';
 
 type AdamKernel = (w: number, g: number, m: number, v: number, n: number, lrT: number, b1: number, c1: number, b2: number, c2: number, eps: number) => void;
@@ -51,9 +51,11 @@ export class AdamWasm {
   static create(size: number): AdamWasm | null {
     const module = adamModule();
     if (module === null) return null;
-    const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil((16 * size) / 65536)) });
-    const instance = new WebAssembly.Instance(module, { env: { memory } });
-    return new AdamWasm(size, memory, instance.exports.adam as AdamKernel);
+    const memory = wasmMemory(Math.max(1, Math.ceil((16 * size) / 65536)));
+    if (memory === null) return null;
+    const exports = instantiateKernel(module, { env: { memory } });
+    if (exports === null) return null;
+    return new AdamWasm(size, memory, exports.adam as AdamKernel);
   }
 
   /** The update over all `size` staged weights: w, m, v in place (constants as adam.ts passes them). */

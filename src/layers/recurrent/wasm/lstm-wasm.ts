@@ -17,7 +17,7 @@
  * training step (src/model/fused-step.ts) makes an LSTMKernel of its own, with room for the
  * Dense layer after the LSTM's regions.
  */
-import { compileKernel } from '../../../common/wasm.js';
+import { compileKernel, instantiateKernel, wasmMemory } from '../../../common/wasm.js';
 import { ROWS_WASM_MIN_WORK, usePacked } from '../../../tensor/gemm.js';
 import { instantiateGemm, prepareGemm } from '../../../tensor/gemm-wasm.js';
 import type { TypedArray } from '../../../tensor/alloc.js';
@@ -132,18 +132,15 @@ export class LSTMKernel {
     if (previous !== undefined && previous.I === I && previous.H === H && previous.memory.buffer.byteLength >= bytes) {
       return new LSTMKernel(I, H, B, T, whole, extra, previous.memory, previous.exports);
     }
-    let memory: WebAssembly.Memory;
-    try {
-      // Each memory reserves address space of its own; where the engine refuses one more (very
-      // many live layers), the layer keeps its JavaScript loops, which give the same bits.
-      memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) });
-    } catch {
-      return null;
-    }
+    // Each memory reserves address space of its own; where the engine refuses one more (very
+    // many live layers), the layer keeps its JavaScript loops, which give the same bits.
+    const memory = wasmMemory(Math.max(1, Math.ceil(bytes / 65536)));
+    if (memory === null) return null;
     const gemm = instantiateGemm(memory);
     if (gemm === null) return null;
-    const instance = new WebAssembly.Instance(compiled, { env: { memory }, gemm: { rowsAxpy: gemm.rowsAxpy, rowsDot: gemm.rowsDot } });
-    return new LSTMKernel(I, H, B, T, whole, extra, memory, instance.exports);
+    const exports = instantiateKernel(compiled, { env: { memory }, gemm: { rowsAxpy: gemm.rowsAxpy, rowsDot: gemm.rowsDot } });
+    if (exports === null) return null;
+    return new LSTMKernel(I, H, B, T, whole, extra, memory, exports);
   }
 
   /**
