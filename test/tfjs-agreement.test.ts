@@ -24,7 +24,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Adam, Dense, LSTM, RMSprop, SGD, Sequential, Tensor, tensor, type DenseActivation, type Layer, type Optimizer } from '../src/index.js';
+import { Adam, Dense, LSTM, RMSprop, SGD, Sequential, Tensor, tensor, type Layer, type Optimizer } from '../src/index.js';
 import {
   buildOurs, buildTfjs, expectClose, expectNear, initTf, ourFigures, outputShape, randomTargets, rng, tf, tfjsFigures, uniform,
   type DenseSpec, type LSTMSpec, type LossName, type ModelSpec,
@@ -81,11 +81,14 @@ function checkAgreement(spec: ModelSpec, seed: number): void {
   }
 }
 
-const ALL_DENSE_ACTIVATIONS: DenseActivation[] = ['linear', 'sigmoid', 'hardSigmoid', 'tanh', 'relu', 'softmax'];
+/** The Dense activations TF.js has (all of lstm-ts' but Keras 3's hard sigmoid). */
+type HeadActivation = DenseSpec['activation'];
+
+const ALL_DENSE_ACTIVATIONS: HeadActivation[] = ['linear', 'sigmoid', 'hardSigmoid', 'tanh', 'relu', 'softmax'];
 
 /** Every (Dense activation, loss) pair that makes sense: MSE with any, cross-entropies with probabilities. */
-const HEADS: [DenseActivation, LossName][] = [
-  ...ALL_DENSE_ACTIVATIONS.map((a) => [a, 'meanSquaredError'] as [DenseActivation, LossName]),
+const HEADS: [HeadActivation, LossName][] = [
+  ...ALL_DENSE_ACTIVATIONS.map((a) => [a, 'meanSquaredError'] as [HeadActivation, LossName]),
   ['sigmoid', 'binaryCrossentropy'],
   ['hardSigmoid', 'binaryCrossentropy'],
   ['softmax', 'binaryCrossentropy'],
@@ -95,7 +98,7 @@ const HEADS: [DenseActivation, LossName][] = [
   ['sigmoid', 'sparseCategoricalCrossentropy'],
 ];
 
-function minUnits(activation: DenseActivation, loss: LossName): number {
+function minUnits(activation: HeadActivation, loss: LossName): number {
   return activation === 'softmax' || loss === 'categoricalCrossentropy' || loss === 'sparseCategoricalCrossentropy' ? 2 : 1;
 }
 

@@ -4,7 +4,7 @@
  * docs/bptt.md walks through this file equation by equation.
  */
 import { allocate, type TypedArray } from '../tensor/alloc.js';
-import { derivativeFromOutput, hardSigmoid, sigmoid } from '../tensor/elementwise.js';
+import { derivativeFromOutput, hardSigmoid, hardSigmoidKeras3, sigmoid } from '../tensor/elementwise.js';
 import { sigmoidFloat32, tanhFloat32 } from '../tensor/float32-activations.js';
 import { gemm, type MatrixRef } from '../tensor/gemm.js';
 import { initialize, resolveInitializer, type InitializerName } from '../tensor/initializers.js';
@@ -17,7 +17,7 @@ import { BASE_LAYER_OPTION_KEYS, Layer, afterStep, backwardTrusted, beforeStep, 
 /** The cell activation (applied to the candidate g and to c_t). */
 export type LSTMActivation = 'tanh' | 'relu' | 'linear';
 /** The gate activation σ (applied to i, f and o). */
-export type LSTMRecurrentActivation = 'sigmoid' | 'hardSigmoid';
+export type LSTMRecurrentActivation = 'sigmoid' | 'hardSigmoid' | 'hardSigmoidKeras3';
 type InitializerSpelling = InitializerName | 'glorot_uniform' | 'glorot_normal';
 
 export interface LSTMOptions extends BaseLayerOptions {
@@ -25,7 +25,7 @@ export interface LSTMOptions extends BaseLayerOptions {
   units: number;
   /** The cell activation: 'tanh' (default), 'relu' or 'linear'. */
   activation?: LSTMActivation;
-  /** The gate activation: 'sigmoid' (default) or 'hardSigmoid' (also spelled 'hard_sigmoid'). */
+  /** The gate activation: 'sigmoid' (default), 'hardSigmoid' (Keras 2's / TF.js', also 'hard_sigmoid') or 'hardSigmoidKeras3' (Keras 3's). */
   recurrentActivation?: LSTMRecurrentActivation | 'hard_sigmoid';
   /** Default true. Without it the layer has no bias weight at all. */
   useBias?: boolean;
@@ -112,7 +112,7 @@ interface Cache {
  *   c_t = f ⊙ c_{t-1} + i ⊙ g
  *   h_t = o ⊙ act(c_t)
  *
- * σ is the recurrent activation (sigmoid, or Keras 2's hardSigmoid = clip(0.2·x + 0.5, 0, 1));
+ * σ is the recurrent activation (sigmoid, hardSigmoid = clip(0.2·x + 0.5, 0, 1), hardSigmoidKeras3 = relu6(x + 3) / 6);
  * act is the activation (tanh, relu or linear). The output is h_T [B, H], or every h_t
  * [B, T, H] with returnSequences. A float32 layer's sigmoid and tanh are those of
  * float32-activations.ts (accurate far beyond float32's precision); a float64 layer's, Math's.
@@ -140,7 +140,7 @@ interface Cache {
  * to 'hard_sigmoid'; pass recurrentActivation: 'hardSigmoid' to reproduce those models. TF.js
  * differs from Keras too: its LSTM defaults to recurrentActivation 'hardSigmoid', kernel
  * initializer 'glorotNormal', and no unit forget bias. We follow current Keras. hardSigmoid here
- * is Keras 2's clip(0.2·x + 0.5, 0, 1); Keras 3 redefined it as clip(x/6 + 1/2, 0, 1).
+ * is Keras 2's clip(0.2·x + 0.5, 0, 1); Keras 3's 'hard_sigmoid', relu6(x + 3) / 6, is 'hardSigmoidKeras3'.
  *
  * Stateful layers carry each sample's final (h, c) into the next batch as its initial state;
  * gradients stop at the batch edge (truncated BPTT), as in Keras.
@@ -202,7 +202,7 @@ export class LSTM extends Layer {
     if (given.units === undefined) throw new TypeError(`${where}: units is required; expected a positive integer`);
     this.units = checkPositiveInteger(given.units, `${where}: units`);
     this.activation = resolveActivation(given.activation ?? 'tanh', ['tanh', 'relu', 'linear'] as const, `${where}: activation`);
-    this.recurrentActivation = resolveActivation(given.recurrentActivation ?? 'sigmoid', ['sigmoid', 'hardSigmoid'] as const, `${where}: recurrentActivation`);
+    this.recurrentActivation = resolveActivation(given.recurrentActivation ?? 'sigmoid', ['sigmoid', 'hardSigmoid', 'hardSigmoidKeras3'] as const, `${where}: recurrentActivation`);
     this.useBias = checkBoolean(given.useBias ?? true, `${where}: useBias`);
     this.kernelInitializer = resolveInitializer(given.kernelInitializer ?? 'glorotUniform', `${where}: kernelInitializer`);
     this.recurrentInitializer = resolveInitializer(given.recurrentInitializer ?? 'orthogonal', `${where}: recurrentInitializer`);
@@ -833,7 +833,7 @@ type CellFunction = LSTMActivation | 'tanhFloat32';
 
 /** σ for the gates i, f, o. */
 function gateActivation(kind: GateFunction, z: number): number {
-  return kind === 'sigmoidFloat32' ? sigmoidFloat32(z) : kind === 'sigmoid' ? sigmoid(z) : hardSigmoid(z);
+  return kind === 'sigmoidFloat32' ? sigmoidFloat32(z) : kind === 'sigmoid' ? sigmoid(z) : kind === 'hardSigmoid' ? hardSigmoid(z) : hardSigmoidKeras3(z);
 }
 
 /** act for the candidate g and for c_t. */
