@@ -17,9 +17,9 @@
 
 // ---------------------------------------------------------------------------------------------
 
-/** The cell activation act, and the gate activation σ (Keras 2's hard sigmoid: clip(0.2·z + 0.5, 0, 1)). */
+/** The cell activation act, and the gate activation σ (hard sigmoids: Keras 2's clip(0.2·z + 0.5, 0, 1), Keras 3's clip((z + 3) / 6, 0, 1)). */
 export type Act = 'tanh' | 'relu' | 'linear';
-export type Rec = 'sigmoid' | 'hardSigmoid';
+export type Rec = 'sigmoid' | 'hardSigmoid' | 'hardSigmoidKeras3';
 
 export interface RefModel {
   W: number[][]; // [I][4H]
@@ -44,6 +44,7 @@ export interface RefResult {
 }
 
 function refGate(kind: Rec, z: number): number {
+  if (kind === 'hardSigmoidKeras3') return Math.min(1, Math.max(0, (z + 3) / 6));
   return kind === 'sigmoid' ? 1 / (1 + Math.exp(-z)) : Math.min(1, Math.max(0, 0.2 * z + 0.5));
 }
 function refGateDerivative(kind: Rec, z: number): number {
@@ -51,6 +52,7 @@ function refGateDerivative(kind: Rec, z: number): number {
     const s = 1 / (1 + Math.exp(-z));
     return s * (1 - s);
   }
+  if (kind === 'hardSigmoidKeras3') return z > -3 && z < 3 ? 1 / 6 : 0;
   return z > -2.5 && z < 2.5 ? 0.2 : 0;
 }
 function refAct(kind: Act, z: number): number {

@@ -3,8 +3,12 @@
  * (test/tfjs-agreement.test.ts) is not the reference because it does not compute them as Keras
  * does, or where only Keras' own training step says what "as Keras" means: the loss and the
  * accuracy of a masked model, the mask carried through a second LSTM, and the T1-style stateful
- * model trained with Adam, state reset after each epoch; and which accuracy Keras 3 means by
- * 'accuracy' under binary cross-entropy (src/model/metrics.ts).
+ * model trained with Adam, state reset after each epoch; which accuracy Keras 3 means by
+ * 'accuracy' under binary cross-entropy (src/model/metrics.ts); RMSprop, plain, with momentum,
+ * centered and both, over five steps of an LSTM(4) -> Dense(2) model, and on a float32 variable
+ * (compared bit for bit: lstm-ts' float32 arithmetic is Keras'); and Keras 3's hard_sigmoid,
+ * relu6(x + 3) / 6, which lstm-ts calls 'hardSigmoidKeras3' (predictions and every gradient, with
+ * gates on both clamps and between).
  *
  * The figures come from test/fixtures/keras-reference.py (it says how each was taken; Keras'
  * gradients are w_before - w_after of one SGD(1) step, so they include its mask handling and loss
@@ -15,11 +19,15 @@
  * computes β1^t and β2^t from float32-rounded β's (see src/optim/adam.ts), which makes its
  * step 6.7e-6 smaller, relatively, at the first update: over the 8 updates here the weights drift
  * apart by about 5e-8 (measured: 4.7e-8), so that case is compared at 2e-7. An ε of 1e-8 instead
- * of 1e-7 moves them by 2e-3, and a state not carried between updates by 8e-3.
+ * of 1e-7 moves them by 2e-3, and a state not carried between updates by 8e-3. RMSprop has no
+ * such rounding in Keras (its ρ, ε and learning rate are float64 for float64 variables): its
+ * losses and weights agree to 1e-12 of their scale like the rest (measured worst: 5e-16 over the
+ * five steps of the four variants), where tf.keras 2's sqrt(v) + ε is off by 3e-2 (a tiny gradient) after
+ * one step.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { Adam, Dense, LSTM, SGD, Sequential, type LossName } from '../src/index.js';
+import { Adam, Dense, LSTM, RMSprop, SGD, Sequential, tensor, type LossName } from '../src/index.js';
 
 type Nested = number | Nested[];
 
@@ -43,12 +51,31 @@ interface StatefulCase {
   predictions: Nested[];
 }
 
+interface RmspropCase {
+  x: Nested;
+  y: Nested;
+  weights: Nested[];
+  learningRate: number;
+  steps: number;
+  runs: { momentum: number; centered: boolean; losses: number[]; weightsAfter: Nested[][] }[];
+}
+
+interface RmspropFloat32Case {
+  start: number[];
+  grads: number[][];
+  learningRate: number;
+  runs: { momentum: number; centered: boolean; weightsAfter: number[][] }[];
+}
+
 const reference = JSON.parse(readFileSync(new URL('./fixtures/keras-reference.json', import.meta.url), 'utf8')) as {
   keras: string;
   maskedSequences: SgdCase;
   maskedLastOutput: SgdCase;
   statefulAdam: StatefulCase;
   bceAccuracy: { x: Nested; y: Nested; weights: Nested[]; loss: number; accuracy: number };
+  rmsprop: RmspropCase;
+  rmspropFloat32: RmspropFloat32Case;
+  hardSigmoidKeras3: SgdCase;
 };
 
 const flat = (v: Nested): number[] => (Array.isArray(v) ? v.flatMap(flat) : [v]);
@@ -178,5 +205,77 @@ describe(`Keras ${reference.keras} agreement (float64): which accuracy 'accuracy
     const binary = figures('accuracy').accuracy;
     expect(binary).toBeCloseTo(figures('binaryAccuracy').binaryAccuracy, 12);
     expect(Math.abs(binary - c.accuracy)).toBeGreaterThan(0.1);
+  });
+});
+
+describe(`Keras ${reference.keras} agreement (float64): RMSprop, plain, momentum and centered`, () => {
+  const c = reference.rmsprop;
+  const variant = (run: { momentum: number; centered: boolean }): string => `momentum ${run.momentum}, centered ${run.centered}`;
+
+  it.each(c.runs.map((run) => [variant(run), run] as const))('LSTM(4) -> Dense(2), MSE, five steps of RMSprop(0.01), %s: the loss before each step and every weight after each, to float64 rounding', (_, run) => {
+    const model = new Sequential([new LSTM({ units: 4, inputShape: [3, 2] }), new Dense({ units: 2 })], { dtype: 'float64' });
+    model.compile({ optimizer: new RMSprop({ learningRate: c.learningRate, momentum: run.momentum, centered: run.centered }), loss: 'meanSquaredError' });
+    model.setWeights(c.weights as never);
+    for (let step = 0; step < c.steps; step++) {
+      const loss = model.trainOnBatch(c.x as never, c.y as never);
+      expectAgree([loss], run.losses[step], `loss before step ${step + 1}`);
+      model.getWeights().forEach((w, i) => expectAgree(w.data, run.weightsAfter[step][i], `${model.weightNames[i]} after step ${step + 1}`));
+    }
+  });
+
+  it("the comparison would see tf.keras 2's placement of ε, sqrt(v) + ε: its first plain step is off by far more than 1e-12", () => {
+    // One step from Keras' start: v = 0.1·g², w1 = w0 - lr·g / (sqrt(v) + ε), with lstm-ts' own gradient.
+    const run = c.runs[0];
+    const model = new Sequential([new LSTM({ units: 4, inputShape: [3, 2] }), new Dense({ units: 2 })], { dtype: 'float64' });
+    model.compile({ optimizer: new RMSprop({ learningRate: c.learningRate }), loss: 'meanSquaredError' });
+    model.setWeights(c.weights as never);
+    const { grads } = model.computeGradients(c.x as never, c.y as never);
+    const kerasTwo = model.getWeights().map((w, i) => Array.from(w.data, (v, j) => {
+      const g = grads[i].data[j];
+      return v - (c.learningRate * g) / (Math.sqrt(0.1 * g * g) + 1e-7);
+    }));
+    const gap = Math.max(...kerasTwo.flatMap((w, i) => w.map((v, j) => Math.abs(v - flat(run.weightsAfter[0][i])[j]))));
+    expect(gap).toBeGreaterThan(1e-3); // measured: 3.1e-2, on a weight whose gradient is tiny
+  });
+});
+
+describe(`Keras ${reference.keras} agreement (float32): RMSprop updates a float32 variable bit for bit as Keras does`, () => {
+  const c = reference.rmspropFloat32;
+  it.each(c.runs.map((run) => [`momentum ${run.momentum}, centered ${run.centered}`, run] as const))('%s: six steps, tiny gradients among them', (_, run) => {
+    const w = tensor(Float32Array.from(c.start), [c.start.length]);
+    const opt = new RMSprop({ learningRate: c.learningRate, momentum: run.momentum, centered: run.centered });
+    c.grads.forEach((g, step) => {
+      opt.applyGradients([w], [tensor(Float32Array.from(g), [g.length])]);
+      expect(Array.from(w.data), `after step ${step + 1}`).toEqual(run.weightsAfter[step]);
+    });
+  });
+});
+
+describe(`Keras ${reference.keras} agreement (float64): Keras 3's hard_sigmoid is 'hardSigmoidKeras3'`, () => {
+  const c = reference.hardSigmoidKeras3;
+  const model = (recurrentActivation: 'hardSigmoidKeras3' | 'hardSigmoid'): Sequential => {
+    const m = new Sequential([new LSTM({ units: 5, recurrentActivation, inputShape: [3, 3] }), new Dense({ units: 3, activation: 'softmax' })], { dtype: 'float64' });
+    m.compile({ optimizer: new SGD({ learningRate: 1 }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+    return m;
+  };
+
+  it("LSTM(5, recurrent_activation='hard_sigmoid') -> Dense(3, softmax) in Keras 3: predictions, loss, accuracy and every gradient", () => {
+    checkSgdCase(model('hardSigmoidKeras3'), c, 'hardSigmoidKeras3');
+  });
+
+  it('the case reaches both clamps and the slope between (first step, h0 = 0: z = x_0·W + b), and Keras 2\'s hardSigmoid would be far off', () => {
+    const [W, , b] = c.weights as number[][][];
+    const x = c.x as number[][][];
+    const H = 5;
+    const gates = x.flatMap((sample) => Array.from({ length: 4 * H }, (_, k) => sample[0].reduce((z, xi, i) => z + xi * W[i][k], (b as unknown as number[])[k])))
+      .filter((_, k) => Math.floor((k % (4 * H)) / H) !== 2); // i, f and o, not the candidate
+    expect(gates.some((z) => z < -3)).toBe(true);
+    expect(gates.some((z) => z > 3)).toBe(true);
+    expect(gates.filter((z) => z > -3 && z < 3).length).toBeGreaterThan(10);
+    const keras2 = model('hardSigmoid');
+    keras2.setWeights(c.weights as never);
+    const p = flat(c.predictions);
+    const gap = Math.max(...Array.from(keras2.predict(c.x as never).data, (v, i) => Math.abs(v - p[i])));
+    expect(gap).toBeGreaterThan(1e-3);
   });
 });

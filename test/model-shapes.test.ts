@@ -99,8 +99,9 @@ describe('predict / predictClasses over random layer stacks (fast-check)', () =>
     );
   });
 
-  it('a stack that cannot be built (LSTM after an LSTM without returnSequences) says how to fix it', () => {
-    const model = new Sequential([new LSTM({ units: 3, inputShape: [2, 2] }), new LSTM({ units: 2 })]);
+  it('a stack that cannot be built (LSTM after an LSTM without returnSequences) says how to fix it: at construction with a declared input shape (as Keras), else at first use', () => {
+    expect(() => new Sequential([new LSTM({ units: 3, inputShape: [2, 2] }), new LSTM({ units: 2 })])).toThrow(/returnSequences: true/);
+    const model = new Sequential([new LSTM({ units: 3 }), new LSTM({ units: 2 })]);
     expect(() => model.predict(randomTensor([1, 2, 2], 1, 'float32'))).toThrow(/returnSequences: true/);
   });
 });
@@ -194,7 +195,7 @@ describe('a model whose first layer declares its input shape has its weights at 
     expect(drawn.map((w) => w.shape)).toEqual([[4, 12], [3, 12], [12], [3, 2], [2]]);
     setSeed(21);
     const late = make();
-    late.predict(tensor([[[1, 0, 0, 0], [0, 1, 0, 0]]])); // built by its first use, as before
+    late.predict(tensor([[[1, 0, 0, 0], [0, 1, 0, 0]]])); // first used only now: the weights were drawn at construction
     late.getWeights().forEach((w, i) => expectBitIdentical(w, drawn[i]));
     const replaced = drawn.map((w) => tensor(Array.from(w.data, (v) => v / 2), w.shape));
     early.setWeights(replaced);

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Adam, Optimizer, RMSprop, SGD, getOptimizer, type OptimizerState } from '../src/optim/index.js';
 import { Tensor, tensor } from '../src/tensor/tensor.js';
+import { Dense, Sequential } from '../src/index.js';
 import type { DType } from '../src/tensor/alloc.js';
 import { mulberry32 } from './helpers/random.js';
 
@@ -137,47 +138,64 @@ describe('Adam (Keras 2 form)', () => {
   });
 });
 
-describe('RMSprop (tf.keras 2 form)', () => {
+describe('RMSprop (Keras 3 form: ε inside the root)', () => {
   // lr = 0.01, ρ = 0.9, ε = 1e-7; ms1 = 0.1·1 = 0.1; ms2 = 0.09 + 0.1·0.25 = 0.115; ms3 = 0.1035 + 0.1·4 = 0.5035
-  it('plain: w ← w - lr·g/(sqrt(ms) + ε)', () => {
-    // w1 = 1 - 0.01·1/(0.3162277660 + 1e-7) = 1 - 0.0316227666 = 0.9683772334
-    // w2 = 0.9683772334 + 0.01·0.5/(0.3391164992 + 1e-7) = 0.9683772334 + 0.0147441913 = 0.9831214247
-    // w3 = 0.9831214247 - 0.01·2/(0.7095773392 + 1e-7) = 0.9831214247 - 0.0281857891 = 0.9549356356
+  // (The tf.keras 2 form before, lr·g / (sqrt(ms) + ε), gave w1 = 0.968377233398313: 5.8e-9 away.)
+  it('plain: w ← w - lr·g/sqrt(ms + ε)', () => {
+    // w1 = 1 - 0.01·1/sqrt(0.1000001) = 1 - 0.01/0.3162279241 = 1 - 0.0316227608 = 0.9683772392
+    // w2 = 0.9683772392 + 0.01·0.5/sqrt(0.1150001) = 0.9683772392 + 0.005/0.3391166466 = 0.9683772392 + 0.0147441892 = 0.9831214284
+    // w3 = 0.9831214284 - 0.01·2/sqrt(0.5035001) = 0.9831214284 - 0.02/0.7095774094 = 0.9831214284 - 0.0281857902 = 0.9549356382
     const { w, states } = threeSteps(new RMSprop({ learningRate: 0.01 }));
-    expectAllClose(w, [0.968377233398313, 0.983121424665978, 0.9549356356298594]);
+    expectAllClose(w, [0.9683772392096927, 0.9831214284146668, 0.9549356382053401]);
     expectAllClose(states.map((s) => slot(s, 0)), [0.1, 0.115, 0.5035]);
   });
 
-  it('momentum: mom ← μ·mom + lr·g/(sqrt(ms) + ε); w ← w - mom', () => {
-    // μ = 0.5, steps s_t = lr·g/(sqrt(ms)+ε) from above: s1 = 0.0316227666, s2 = -0.0147441913, s3 = 0.0281857891
-    // mom1 = 0.0316227666;                       w1 = 0.9683772334
-    // mom2 = 0.5·0.0316227666 - 0.0147441913 = 0.0010671920;  w2 = 0.9673100414
-    // mom3 = 0.5·0.0010671920 + 0.0281857891 = 0.0287193851;  w3 = 0.9385906563
+  it('momentum: mom ← μ·mom + lr·g/sqrt(ms + ε); w ← w - mom', () => {
+    // μ = 0.5, increments s_t = lr·g/sqrt(ms + ε) from above: s1 = 0.0316227608, s2 = -0.0147441892, s3 = 0.0281857902
+    // mom1 = 0.0316227608;                       w1 = 0.9683772392
+    // mom2 = 0.5·0.0316227608 - 0.0147441892 = 0.0010671912;  w2 = 0.9673100480
+    // mom3 = 0.5·0.0010671912 + 0.0281857902 = 0.0287193858;  w3 = 0.9385906622
     const { w, states } = threeSteps(new RMSprop({ learningRate: 0.01, momentum: 0.5 }));
-    expectAllClose(w, [0.968377233398313, 0.9673100413651344, 0.9385906563124266]);
-    expectAllClose(states.map((s) => slot(s, 1)), [0.03162276660168696, 0.001067192033178569, 0.028719385052707894]);
+    expectAllClose(w, [0.9683772392096927, 0.967310048019513, 0.9385906622150966]);
+    expectAllClose(states.map((s) => slot(s, 1)), [0.031622760790307354, 0.0010671911901796137, 0.028719385804416513]);
   });
 
-  it('centered: mg ← ρ·mg + (1-ρ)·g; w ← w - lr·g/(sqrt(ms - mg²) + ε)', () => {
+  it('centered: mg ← ρ·mg + (1-ρ)·g; w ← w - lr·g/sqrt(ms - mg² + ε)', () => {
     // mg1 = 0.1; mg2 = 0.09 - 0.05 = 0.04; mg3 = 0.036 + 0.2 = 0.236
-    // d1 = 0.1 - 0.01 = 0.09;     w1 = 1 - 0.01/(0.3 + 1e-7) = 0.9666666778
-    // d2 = 0.115 - 0.0016 = 0.1134; w2 = 0.9666666778 + 0.005/(0.3367491648 + 1e-7) = 0.9815145201
-    // d3 = 0.5035 - 0.055696 = 0.447804; w3 = 0.9815145201 - 0.02/(0.6691815898 + 1e-7) = 0.9516272708
+    // d1 = 0.1 - 0.01 = 0.09;     w1 = 1 - 0.01/sqrt(0.0900001) = 1 - 0.01/0.3000001667 = 0.9666666852
+    // d2 = 0.115 - 0.0016 = 0.1134; w2 = 0.9666666852 + 0.005/sqrt(0.1134001) = 0.9666666852 + 0.005/0.3367493133 = 0.9815145254
+    // d3 = 0.5035 - 0.055696 = 0.447804; w3 = 0.9815145254 - 0.02/sqrt(0.4478041) = 0.9815145254 - 0.02/0.6691816644 = 0.9516272750
     const { w, states } = threeSteps(new RMSprop({ learningRate: 0.01, centered: true }));
-    expectAllClose(w, [0.966666677777774, 0.9815145201415167, 0.9516272708223981]);
+    expectAllClose(w, [0.9666666851851697, 0.9815145254114169, 0.9516272749631496]);
     expectAllClose(states.map((s) => slot(s, 1)), [0.1, 0.04, 0.236]);
   });
 
   it('centered with momentum: slots [ms, mom, mg]', () => {
-    // s_t from the centered run: s1 = 0.0333333222, s2 = -0.0148478590, s3 = 0.0298872493
-    // mom1 = 0.0333333222; mom2 = 0.0166666611 - 0.0148478590 = 0.0018188187; mom3 = 0.0009094094 + 0.0298872493 = 0.0307966587
-    // w = 1 - 0.0333333222 = 0.9666666778; - 0.0018188187 = 0.9648478590; - 0.0307966587 = 0.9340512003
+    // s_t from the centered run: s1 = 0.0333333148, s2 = -0.0148478402, s3 = 0.0298872504
+    // mom1 = 0.0333333148; mom2 = 0.0166666574 - 0.0148478402 = 0.0018188172; mom3 = 0.0009094086 + 0.0298872504 = 0.0307966590
+    // w = 1 - 0.0333333148 = 0.9666666852; - 0.0018188172 = 0.9648478680; - 0.0307966590 = 0.9340512090
     const { w, states } = threeSteps(new RMSprop({ learningRate: 0.01, momentum: 0.5, centered: true }));
-    expectAllClose(w, [0.966666677777774, 0.9648478590304038, 0.9340512003375999]);
+    expectAllClose(w, [0.9666666851851697, 0.9648478680040018, 0.9340512089651505]);
     expectAllClose(states.map((s) => slot(s, 0)), [0.1, 0.115, 0.5035]);
-    expectAllClose(states.map((s) => slot(s, 1)), [0.03333332222222593, 0.0018188187473702627, 0.03079665869280386]);
+    expectAllClose(states.map((s) => slot(s, 1)), [0.033333314814830255, 0.001818817181167982, 0.030796659038851325]);
     expectAllClose(states.map((s) => slot(s, 2)), [0.1, 0.04, 0.236]);
     expect(new RMSprop({ momentum: 0.5, centered: true }).slotNames).toEqual(['ms', 'mom', 'mg']);
+  });
+
+  it("issue #25's minimal case: one weight w = 0.5, input 0.001, target 0, MSE, one step of RMSprop(0.01) moves w by 3.16e-5, as Keras 3 does", () => {
+    // y = w·x = 0.0005; MSE = y², g = dL/dw = 2·y·x = 2·0.0005·0.001 = 1e-6
+    // ms = 0.1·g² = 1e-13;  step = lr·g / sqrt(ms + ε) = 0.01·1e-6 / sqrt(1e-13 + 1e-7)
+    //                                                = 1e-8 / 3.1622792e-4 = 3.1622761e-5
+    // (ε outside the root, tf.keras 2's form, gave 1e-8 / (3.16e-7 + 1e-7) = 0.024.)
+    for (const dtype of ['float64', 'float32'] as const) {
+      const model = new Sequential([new Dense({ units: 1, useBias: false, inputShape: [1] })], { dtype });
+      model.compile({ optimizer: new RMSprop({ learningRate: 0.01 }), loss: 'meanSquaredError' });
+      model.setWeights([tensor([[0.5]])]);
+      model.trainOnBatch([[0.001]], [[0]]);
+      const moved = 0.5 - model.getWeights()[0].data[0];
+      const tol = dtype === 'float64' ? 1e-15 : 3e-8 * 0.5; // float64: a few roundings; float32: half an ulp of w = 0.5 after the step
+      expect(Math.abs(moved - 3.162276079030735e-5), dtype).toBeLessThan(tol);
+    }
   });
 
   it('never takes the square root of a negative centered variance (constant gradients)', () => {

@@ -24,7 +24,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Adam, Dense, LSTM, RMSprop, SGD, Sequential, Tensor, tensor, type DenseActivation, type Layer, type Optimizer } from '../src/index.js';
+import { Adam, Dense, LSTM, RMSprop, SGD, Sequential, Tensor, tensor, type Layer, type Optimizer } from '../src/index.js';
 import {
   buildOurs, buildTfjs, expectClose, expectNear, initTf, ourFigures, outputShape, randomTargets, rng, tf, tfjsFigures, uniform,
   type DenseSpec, type LSTMSpec, type LossName, type ModelSpec,
@@ -81,11 +81,14 @@ function checkAgreement(spec: ModelSpec, seed: number): void {
   }
 }
 
-const ALL_DENSE_ACTIVATIONS: DenseActivation[] = ['linear', 'sigmoid', 'hardSigmoid', 'tanh', 'relu', 'softmax'];
+/** The Dense activations TF.js has (all of lstm-ts' but Keras 3's hard sigmoid). */
+type HeadActivation = DenseSpec['activation'];
+
+const ALL_DENSE_ACTIVATIONS: HeadActivation[] = ['linear', 'sigmoid', 'hardSigmoid', 'tanh', 'relu', 'softmax'];
 
 /** Every (Dense activation, loss) pair that makes sense: MSE with any, cross-entropies with probabilities. */
-const HEADS: [DenseActivation, LossName][] = [
-  ...ALL_DENSE_ACTIVATIONS.map((a) => [a, 'meanSquaredError'] as [DenseActivation, LossName]),
+const HEADS: [HeadActivation, LossName][] = [
+  ...ALL_DENSE_ACTIVATIONS.map((a) => [a, 'meanSquaredError'] as [HeadActivation, LossName]),
   ['sigmoid', 'binaryCrossentropy'],
   ['hardSigmoid', 'binaryCrossentropy'],
   ['softmax', 'binaryCrossentropy'],
@@ -95,7 +98,7 @@ const HEADS: [DenseActivation, LossName][] = [
   ['sigmoid', 'sparseCategoricalCrossentropy'],
 ];
 
-function minUnits(activation: DenseActivation, loss: LossName): number {
+function minUnits(activation: HeadActivation, loss: LossName): number {
   return activation === 'softmax' || loss === 'categoricalCrossentropy' || loss === 'sparseCategoricalCrossentropy' ? 2 : 1;
 }
 
@@ -396,11 +399,12 @@ describe('TF.js agreement: optimizer trajectories (10 steps, same start, same gr
     expect(() => expectSameTrajectory(ours, tfjs, TRAJ_TOL, 'adam, tiny gradients, vs TF.js')).toThrow(/step 1, param 0/);
   });
 
-  // RMSprop. Ours (tf.keras 2 without momentum): lr·g / (sqrt(d) + ε), everywhere, see the porting
-  // note in src/optim/rmsprop.ts. TF.js: lr·g / sqrt(ms + ε), and for centered sqrt(ms - mg² - ε)
-  // (TF.js 4.22 subtracts ε there: `sub(ms, add(square(mg), ε))`). Against TF.js we therefore
-  // compare with ε = 1e-12, where every placement vanishes in float32; the ε form itself is
-  // checked against the formula written out here.
+  // RMSprop. Ours is Keras 3's: lr·g / sqrt(d + ε), d = ms (centered: ms - mg²), see
+  // src/optim/rmsprop.ts. TF.js computes the same without centering; centered, it takes
+  // sqrt(ms - mg² - ε) (TF.js 4.22 subtracts ε there: `sub(ms, add(square(mg), ε))`), so centered
+  // runs are compared with TF.js at ε = 1e-12, where either sign of ε vanishes in float32; the
+  // Keras form itself is checked against the formula written out here (and against Keras 3.15 in
+  // test/keras-reference.test.ts).
   const rmspropReference = (lr: number, rho: number, mu: number, eps: number, centered: boolean) => (w: number, g: number, s: number[]): number => {
     s[0] = rho * s[0] + (1 - rho) * g * g; // ms
     let d = s[0];
@@ -408,7 +412,7 @@ describe('TF.js agreement: optimizer trajectories (10 steps, same start, same gr
       s[2] = rho * s[2] + (1 - rho) * g; // mg
       d = Math.max(s[0] - s[2] * s[2], 0);
     }
-    const step = (lr * g) / (Math.sqrt(d) + eps);
+    const step = (lr * g) / Math.sqrt(d + eps);
     if (mu > 0) {
       s[1] = mu * s[1] + step; // mom
       return w - s[1];
@@ -423,23 +427,33 @@ describe('TF.js agreement: optimizer trajectories (10 steps, same start, same gr
     { momentum: 0.5, centered: true },
   ];
 
-  it.each(variants)('RMSprop momentum $momentum centered $centered: equals the Keras form (ε = 1e-7) and tf.train.rmsprop (ε = 1e-12)', ({ momentum, centered }) => {
+  it.each(variants)('RMSprop momentum $momentum centered $centered: equals the Keras form (ε = 1e-7) and tf.train.rmsprop (bit for bit without centering)', ({ momentum, centered }) => {
     fc.assert(fc.property(hyper, ({ seed, learningRate }) => {
       const run = makeRun(seed);
       const rho = 0.9;
       const keras = ourTrajectory(new RMSprop({ learningRate, rho, momentum, centered, epsilon: 1e-7 }), run);
       expectSameTrajectory(keras, referenceTrajectory(run, 3, rmspropReference(learningRate, rho, momentum, 1e-7, centered)), TRAJ_TOL, 'rmsprop vs Keras form');
-      const tiny = ourTrajectory(new RMSprop({ learningRate, rho, momentum, centered, epsilon: 1e-12 }), run);
-      expectSameTrajectory(tiny, tfjsTrajectory(tf.train.rmsprop(learningRate, rho, momentum, 1e-12, centered), run), TRAJ_TOL, 'rmsprop vs TF.js');
+      if (centered) {
+        const tiny = ourTrajectory(new RMSprop({ learningRate, rho, momentum, centered, epsilon: 1e-12 }), run);
+        expectSameTrajectory(tiny, tfjsTrajectory(tf.train.rmsprop(learningRate, rho, momentum, 1e-12, centered), run), TRAJ_TOL, 'rmsprop vs TF.js');
+      } else {
+        // Both compute in float32, one rounding per operation in the same order: the same bits.
+        expect(keras).toEqual(tfjsTrajectory(tf.train.rmsprop(learningRate, rho, momentum, 1e-7, centered), run));
+      }
     }), { seed: 514, numRuns: 8 });
   });
 
-  it('RMSprop: at the default ε = 1e-7 the TF.js placement sqrt(ms + ε) visibly differs from sqrt(ms) + ε', () => {
+  it('RMSprop: with ms below ε (tiny gradients) ours still equals tf.train.rmsprop bit for bit (ε inside the root in both), and tf.keras 2\'s sqrt(ms) + ε visibly differs', () => {
     const run = makeRun(11, 1e-4, 3e-4); // ms ~ 1e-8 < ε
     const ours = ourTrajectory(new RMSprop({ learningRate: 0.01, epsilon: 1e-7 }), run);
     const tfjs = tfjsTrajectory(tf.train.rmsprop(0.01, 0.9, 0, 1e-7, false), run);
     expectSameTrajectory(ours, referenceTrajectory(run, 3, rmspropReference(0.01, 0.9, 0, 1e-7, false)), TRAJ_TOL, 'rmsprop vs Keras form');
-    expect(() => expectSameTrajectory(ours, tfjs, TRAJ_TOL, 'rmsprop vs TF.js')).toThrow(/step 1, param 0/);
+    expect(ours).toEqual(tfjs); // bit for bit
+    const kerasTwo = (w: number, g: number, s: number[]): number => {
+      s[0] = 0.9 * s[0] + 0.1 * g * g;
+      return w - (0.01 * g) / (Math.sqrt(s[0]) + 1e-7);
+    };
+    expect(() => expectSameTrajectory(ours, referenceTrajectory(run, 1, kerasTwo), TRAJ_TOL, 'rmsprop vs tf.keras 2')).toThrow(/step 1, param 0/);
   });
 });
 

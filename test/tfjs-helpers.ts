@@ -56,14 +56,14 @@ export type LossName = 'meanSquaredError' | 'binaryCrossentropy' | 'categoricalC
 export interface LSTMSpec {
   units: number;
   activation: LSTMActivation;
-  recurrentActivation: LSTMRecurrentActivation;
+  recurrentActivation: Exclude<LSTMRecurrentActivation, 'hardSigmoidKeras3'>; // TF.js has Keras 2's hard sigmoid only
   useBias: boolean;
   returnSequences: boolean;
 }
 
 export interface DenseSpec {
   units: number;
-  activation: DenseActivation;
+  activation: Exclude<DenseActivation, 'hardSigmoidKeras3'>;
   useBias: boolean;
 }
 

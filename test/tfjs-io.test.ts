@@ -393,14 +393,17 @@ describe('refusals, each naming what is wrong', () => {
     expect(() => fromTfjsArtifacts(gru.artifacts)).toThrow(/unsupported layer class 'GRU'/);
   });
 
-  it('Keras 3\'s hard_sigmoid (a different function) is refused; Keras 2\'s is read', () => {
+  it('hard_sigmoid is read by the Keras version that wrote the file: Keras 3\'s relu6(x + 3) / 6 is hardSigmoidKeras3, Keras 2\'s is hardSigmoid', () => {
     const keras2 = base();
     keras2.layers[1].config.recurrent_activation = 'hard_sigmoid';
     expect((fromTfjsArtifacts(keras2.artifacts).layers[0] as LSTM).recurrentActivation).toBe('hardSigmoid');
     const keras3 = base();
     (keras3.artifacts.modelTopology as { keras_version: string }).keras_version = '3.3.3';
     keras3.layers[1].config.recurrent_activation = 'hard_sigmoid';
-    expect(() => fromTfjsArtifacts(keras3.artifacts)).toThrow(/Keras 3 redefined it as clip\(x\/6 \+ 1\/2, 0, 1\)/);
+    keras3.layers[keras3.layers.length - 1].config.activation = 'hard_sigmoid'; // the Dense
+    const model = fromTfjsArtifacts(keras3.artifacts);
+    expect((model.layers[0] as LSTM).recurrentActivation).toBe('hardSigmoidKeras3');
+    expect((model.layers[model.layers.length - 1] as Dense).activation).toBe('hardSigmoidKeras3');
   });
 
   it('models that are not Sequential Layers models', () => {

@@ -33,7 +33,7 @@
  * { class_name, config }, training_config, ... }), an InputLayer first (tf.keras 2.x writes one),
  * and refuses, naming them, layers other than LSTM and Dense and options that would change what the
  * model computes (dropout, go_backwards, return_state, regularizers, constraints, frozen layers,
- * non-float32 dtypes, Keras 3's redefined hard_sigmoid, ...). The compile settings
+ * non-float32 dtypes, ...); a file's hard_sigmoid is read by the Keras version that wrote it. The compile settings
  * (training_config) are not read: compile the loaded model yourself.
  *
  * Masking: an LSTM with a maskValue is written as Keras writes that model, a `Masking` layer
@@ -47,6 +47,7 @@
 import { Dense, type DenseOptions } from '../layers/dense.js';
 import type { Layer, Shape } from '../layers/layer.js';
 import { LSTM, type LSTMOptions } from '../layers/lstm.js';
+import { hardSigmoidNameFor } from '../layers/activations.js';
 import { Sequential } from '../model/sequential.js';
 import { resolveInitializer, type InitializerName } from '../tensor/initializers.js';
 import { Tensor, describe, formatShape, sizeOf } from '../tensor/tensor.js';
@@ -536,9 +537,7 @@ function readLayer(className: 'LSTM' | 'Dense', config: Record<string, unknown>,
   const options: Record<string, unknown> = { name, units: r.take('units') };
   const activation = (key: string): unknown => {
     const value = r.take(key);
-    if (value === 'hard_sigmoid' && kerasVersion !== undefined && /^3\./.test(kerasVersion)) {
-      throw new TypeError(`${where}: ${key} 'hard_sigmoid' from Keras ${kerasVersion}: Keras 3 redefined it as clip(x/6 + 1/2, 0, 1); lstm-ts implements Keras 2's clip(0.2·x + 0.5, 0, 1)`);
-    }
+    if (value === 'hard_sigmoid') return hardSigmoidNameFor(kerasVersion); // Keras 3's relu6(x + 3) / 6, or Keras 2's / TF.js' clip(0.2·x + 0.5, 0, 1)
     return value === undefined || value === null ? 'linear' : value;
   };
   options.activation = activation('activation');

@@ -37,8 +37,9 @@ interface DenseBuffers {
   dx: Tensor; //          [..., I]  dL/dx, shaped like the input
 }
 
-export type DenseActivation = 'linear' | 'sigmoid' | 'hardSigmoid' | 'tanh' | 'relu' | 'softmax';
-const DENSE_ACTIVATIONS: readonly DenseActivation[] = ['linear', 'sigmoid', 'hardSigmoid', 'tanh', 'relu', 'softmax'];
+/** 'hardSigmoid' is Keras 2's / TF.js' clip(0.2·x + 0.5, 0, 1); 'hardSigmoidKeras3' Keras 3's relu6(x + 3) / 6. */
+export type DenseActivation = 'linear' | 'sigmoid' | 'hardSigmoid' | 'hardSigmoidKeras3' | 'tanh' | 'relu' | 'softmax';
+const DENSE_ACTIVATIONS: readonly DenseActivation[] = ['linear', 'sigmoid', 'hardSigmoid', 'hardSigmoidKeras3', 'tanh', 'relu', 'softmax'];
 
 export interface DenseOptions extends BaseLayerOptions {
   units: number;

@@ -20,7 +20,7 @@ type InitializerSpelling = InitializerName | 'glorot_uniform' | 'glorot_normal';
 export interface LSTMOptions extends RNNOptions {
   /** The cell activation: 'tanh' (default), 'relu' or 'linear'. */
   activation?: LSTMActivation;
-  /** The gate activation: 'sigmoid' (default) or 'hardSigmoid' (also spelled 'hard_sigmoid'). */
+  /** The gate activation: 'sigmoid' (default), 'hardSigmoid' (Keras 2's / TF.js', also 'hard_sigmoid') or 'hardSigmoidKeras3' (Keras 3's). */
   recurrentActivation?: LSTMRecurrentActivation | 'hard_sigmoid';
   /** Default true. Without it the layer has no bias weight at all. */
   useBias?: boolean;
@@ -57,7 +57,7 @@ const LSTM_OPTION_KEYS = [
  *   c_t = f ⊙ c_{t-1} + i ⊙ g
  *   h_t = o ⊙ act(c_t)
  *
- * σ is the recurrent activation (sigmoid, or Keras 2's hardSigmoid = clip(0.2·x + 0.5, 0, 1));
+ * σ is the recurrent activation (sigmoid, hardSigmoid = clip(0.2·x + 0.5, 0, 1), hardSigmoidKeras3 = relu6(x + 3) / 6);
  * act is the activation (tanh, relu or linear). The output is h_T [B, H], or every h_t
  * [B, T, H] with returnSequences. The step's math is the cell, recurrent/lstm-cell.ts (forward and
  * backward of each equation side by side); the time loop, state, masking and direction are the
@@ -86,7 +86,7 @@ const LSTM_OPTION_KEYS = [
  * to 'hard_sigmoid'; pass recurrentActivation: 'hardSigmoid' to reproduce those models. TF.js
  * differs from Keras too: its LSTM defaults to recurrentActivation 'hardSigmoid', kernel
  * initializer 'glorotNormal', and no unit forget bias. We follow current Keras. hardSigmoid here
- * is Keras 2's clip(0.2·x + 0.5, 0, 1); Keras 3 redefined it as clip(x/6 + 1/2, 0, 1).
+ * is Keras 2's clip(0.2·x + 0.5, 0, 1); Keras 3's 'hard_sigmoid', relu6(x + 3) / 6, is 'hardSigmoidKeras3'.
  *
  * Stateful layers carry each sample's final (h, c) into the next batch as its initial state;
  * gradients stop at the batch edge (truncated BPTT), as in Keras.
@@ -120,7 +120,7 @@ export class LSTM extends RNN {
     super(given, 'lstm', 'LSTM');
     const where = `LSTM ${this.name}`;
     this.activation = resolveActivation(given.activation ?? 'tanh', ['tanh', 'relu', 'linear'] as const, `${where}: activation`);
-    this.recurrentActivation = resolveActivation(given.recurrentActivation ?? 'sigmoid', ['sigmoid', 'hardSigmoid'] as const, `${where}: recurrentActivation`);
+    this.recurrentActivation = resolveActivation(given.recurrentActivation ?? 'sigmoid', ['sigmoid', 'hardSigmoid', 'hardSigmoidKeras3'] as const, `${where}: recurrentActivation`);
     this.useBias = checkBoolean(given.useBias ?? true, `${where}: useBias`);
     this.kernelInitializer = resolveInitializer(given.kernelInitializer ?? 'glorotUniform', `${where}: kernelInitializer`);
     this.recurrentInitializer = resolveInitializer(given.recurrentInitializer ?? 'orthogonal', `${where}: recurrentInitializer`);

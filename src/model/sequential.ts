@@ -162,8 +162,8 @@ export class Sequential implements TrainingModel {
     if (layer === null || typeof layer !== 'object' || typeof (layer as Layer).forward !== 'function') {
       throw new TypeError(`Sequential.add: expected a layer (LSTM, Dense, ...), got ${describe(layer)}`);
     }
-    if (this.builtInputShape !== undefined) {
-      throw new Error(`Sequential.add: the model ${this.name} is already built; add every layer before it is built (by the first fit, predict or summary, or the first use of its weights)`);
+    if (this.builtInputShape !== undefined && this.compiled !== undefined) {
+      throw new Error(`Sequential.add: the model ${this.name} is built and compiled; add every layer before compile`);
     }
     let added = layer;
     if (this.modelDType !== undefined && layer.dtype !== this.modelDType) {
@@ -179,7 +179,13 @@ export class Sequential implements TrainingModel {
     if (this.layerList.some((l) => l.name === added.name)) {
       throw new Error(`Sequential.add: the model already has a layer named '${added.name}'; layer names must be unique`);
     }
+    // With the input shape known (declared by the first layer, or the model built), the layer is
+    // built now, as Keras does: the weights are drawn at construction, in the order of the layers,
+    // so they depend only on the seed and the order of construction, not on what is used first.
+    const shape = this.builtInputShape ?? (this.layerList.length === 0 ? added.batchInputShape : undefined);
+    if (shape !== undefined) this.buildLayer(added, this.layerList.length, this.outputShapeFor(shape));
     this.layerList.push(added);
+    if (shape !== undefined) this.builtInputShape = [...shape];
   }
 
   get layers(): Layer[] {
@@ -227,18 +233,23 @@ export class Sequential implements TrainingModel {
     }
     let current: Shape = [...shape];
     this.layerList.forEach((layer, i) => {
-      try {
-        layer.build(current);
-      } catch (error) {
-        const from = i === 0 ? 'the model input' : `layer ${this.layerList[i - 1].name}`;
-        const hint = i > 0 && current.length === 2 && this.layerList[i - 1] instanceof LSTM && layer instanceof LSTM
-          ? ` (set returnSequences: true on ${this.layerList[i - 1].name} to feed it a sequence)`
-          : '';
-        throw new Error(`Sequential ${this.name}: layer ${layer.name} cannot take ${from} of shape ${formatShape(current)}${hint}: ${(error as Error).message}`);
-      }
+      this.buildLayer(layer, i, current);
       current = layer.computeOutputShape(current);
     });
     this.builtInputShape = [...shape];
+  }
+
+  /** Build layer i (of this.layerList, or the one being added at i) for the shape arriving from below. */
+  private buildLayer(layer: Layer, i: number, current: Shape): void {
+    try {
+      layer.build(current);
+    } catch (error) {
+      const from = i === 0 ? 'the model input' : `layer ${this.layerList[i - 1].name}`;
+      const hint = i > 0 && current.length === 2 && this.layerList[i - 1] instanceof LSTM && layer instanceof LSTM
+        ? ` (set returnSequences: true on ${this.layerList[i - 1].name} to feed it a sequence)`
+        : '';
+      throw new Error(`Sequential ${this.name}: layer ${layer.name} cannot take ${from} of shape ${formatShape(current)}${hint}: ${(error as Error).message}`);
+    }
   }
 
   /** Choose the optimizer, the loss and the metrics. Recompiling keeps the weights. */
@@ -830,11 +841,10 @@ export class Sequential implements TrainingModel {
 
   /**
    * The weights exist once the model is built. With the input shape declared on the first layer
-   * (inputShape / batchInputShape) it is built here, on first use, as Keras builds such a model
-   * at once: getWeights / setWeights work straight after the constructor.
+   * (inputShape / batchInputShape) it is built as its layers are added (see add), as Keras builds
+   * such a model at once: getWeights / setWeights work straight after the constructor.
    */
   private assertBuilt(where: string): void {
-    if (!this.built && this.layerList.length > 0 && this.layerList[0].batchInputShape !== undefined) this.build();
     if (!this.built) {
       throw new Error(`Sequential ${this.name}.${where}: the model is not built yet, and its input shape is unknown; give the first layer inputShape or batchInputShape, or call fit / predict first`);
     }

@@ -4,18 +4,23 @@
  *
  *   sigmoid(x)      = 1 / (1 + e^-x)            sigmoid'  = y (1 - y)
  *   hardSigmoid(x)  = clip(0.2 x + 0.5, 0, 1)   hardSigm' = 0.2 where 0 < y < 1, else 0
+ *   hardSigmoidKeras3(x) = relu6(x + 3) / 6     its'      = 1/6 where 0 < y < 1, else 0
  *   tanh(x)                                     tanh'     = 1 - y²
  *   relu(x)         = max(x, 0)                 relu'     = 1 where y > 0, else 0
  *   linear(x)       = x                         linear'   = 1
  *
  * hardSigmoid is Keras 2's definition (slope 0.2, used by the Keras 2.0-2.2 LSTM the tutorials
- * ran on, and TF.js's default); Keras 3 changed it to x/6 + 1/2.
+ * ran on, and TF.js's default). Keras 3 redefined `hard_sigmoid` as relu6(x + 3) / 6, i.e.
+ * clip(x/6 + 1/2, 0, 1) (slope 1/6, PyTorch's Hardsigmoid and JAX's hard_sigmoid too): that one is
+ * hardSigmoidKeras3, computed in Keras' order (x + 3, clamped to [0, 6], divided by 6) so it gives
+ * Keras' bits. Both derivatives are 0 at the clamps, where y is exactly 0 or 1 (as TensorFlow's
+ * Relu6Grad is 0 at x + 3 = 0 and 6).
  *
  * Every kernel works on the range [offset, offset + length) and may run in place (out === x).
  */
 import type { TypedArray } from './alloc.js';
 
-export type ElementwiseActivation = 'sigmoid' | 'hardSigmoid' | 'tanh' | 'relu' | 'linear';
+export type ElementwiseActivation = 'sigmoid' | 'hardSigmoid' | 'hardSigmoidKeras3' | 'tanh' | 'relu' | 'linear';
 
 /** out[i] = f(x[i]) over the range. */
 export function activate(kind: ElementwiseActivation, x: TypedArray, out: TypedArray, offset: number, length: number): void {
@@ -26,6 +31,9 @@ export function activate(kind: ElementwiseActivation, x: TypedArray, out: TypedA
       return;
     case 'hardSigmoid':
       for (let i = offset; i < end; i++) out[i] = hardSigmoid(x[i]);
+      return;
+    case 'hardSigmoidKeras3':
+      for (let i = offset; i < end; i++) out[i] = hardSigmoidKeras3(x[i]);
       return;
     case 'tanh':
       for (let i = offset; i < end; i++) out[i] = Math.tanh(x[i]);
@@ -49,6 +57,9 @@ export function activationBackward(kind: ElementwiseActivation, y: TypedArray, d
     case 'hardSigmoid':
       for (let i = offset; i < end; i++) dx[i] = y[i] > 0 && y[i] < 1 ? 0.2 * dy[i] : 0;
       return;
+    case 'hardSigmoidKeras3':
+      for (let i = offset; i < end; i++) dx[i] = y[i] > 0 && y[i] < 1 ? dy[i] / 6 : 0;
+      return;
     case 'tanh':
       for (let i = offset; i < end; i++) dx[i] = dy[i] * (1 - y[i] * y[i]);
       return;
@@ -69,9 +80,16 @@ export function sigmoid(x: number): number {
   return e / (1 + e);
 }
 
+/** Keras 2's / TF.js' hard sigmoid: clip(0.2·x + 0.5, 0, 1). */
 export function hardSigmoid(x: number): number {
   const y = 0.2 * x + 0.5;
   return y <= 0 ? 0 : y >= 1 ? 1 : y;
+}
+
+/** Keras 3's hard sigmoid: relu6(x + 3) / 6, as Keras computes it (keras/src/backend/tensorflow/nn.py). */
+export function hardSigmoidKeras3(x: number): number {
+  const t = x + 3;
+  return t <= 0 ? 0 : t >= 6 ? 1 : t / 6;
 }
 
 /** f'(x) expressed through y = f(x), for one element. */
@@ -81,6 +99,8 @@ export function derivativeFromOutput(kind: ElementwiseActivation, y: number): nu
       return y * (1 - y);
     case 'hardSigmoid':
       return y > 0 && y < 1 ? 0.2 : 0;
+    case 'hardSigmoidKeras3':
+      return y > 0 && y < 1 ? 1 / 6 : 0;
     case 'tanh':
       return 1 - y * y;
     case 'relu':

@@ -16,7 +16,8 @@
  *   c_t = f ⊙ c_{t-1} + i ⊙ g                       dc = dc_t + dh·o·act'(act(c_t));  di = dc·g, dg = dc·i, df = dc·c_{t-1}, dc_{t-1} = dc·f
  *   h_t = o ⊙ act(c_t)                              do = dh·act(c_t)
  *
- * σ is the recurrent activation (sigmoid, or Keras 2's hardSigmoid = clip(0.2·x + 0.5, 0, 1)),
+ * σ is the recurrent activation (sigmoid, Keras 2's hardSigmoid = clip(0.2·x + 0.5, 0, 1), or
+ * Keras 3's hardSigmoidKeras3 = relu6(x + 3) / 6),
  * act the activation (tanh, relu or linear). A float32 cell's sigmoid and tanh are those of
  * float32-activations.ts (accurate far beyond float32's precision, and what the WebAssembly twin
  * computes); a float64 cell's are Math's. Derivatives are taken from the outputs (σ' = σ(1-σ),
@@ -30,14 +31,14 @@
  *   dStates   [dh, dc]     each (B, H): dL/dh_t, dL/dc_t arriving from step t+1; left as dL/dh_{t-1} (0: the loop adds dz·Uᵀ), dL/dc_{t-1}
  */
 import type { TypedArray } from '../../tensor/alloc.js';
-import { derivativeFromOutput, hardSigmoid, sigmoid } from '../../tensor/elementwise.js';
+import { derivativeFromOutput, hardSigmoid, hardSigmoidKeras3, sigmoid } from '../../tensor/elementwise.js';
 import { sigmoidFloat32, tanhFloat32 } from '../../tensor/float32-activations.js';
 import type { RecurrentCell, SequenceBuffers } from './cell.js';
 
 /** The cell activation (applied to the candidate g and to c_t). */
 export type LSTMActivation = 'tanh' | 'relu' | 'linear';
 /** The gate activation σ (applied to i, f and o). */
-export type LSTMRecurrentActivation = 'sigmoid' | 'hardSigmoid';
+export type LSTMRecurrentActivation = 'sigmoid' | 'hardSigmoid' | 'hardSigmoidKeras3';
 
 export class LSTMCell implements RecurrentCell {
   readonly gateBlocks = 4;
@@ -128,7 +129,7 @@ type CellFunction = LSTMActivation | 'tanhFloat32';
 
 /** σ for the gates i, f, o (plain functions, no closures: the JIT inlines them). */
 function gateActivation(kind: GateFunction, z: number): number {
-  return kind === 'sigmoidFloat32' ? sigmoidFloat32(z) : kind === 'sigmoid' ? sigmoid(z) : hardSigmoid(z);
+  return kind === 'sigmoidFloat32' ? sigmoidFloat32(z) : kind === 'sigmoid' ? sigmoid(z) : kind === 'hardSigmoid' ? hardSigmoid(z) : hardSigmoidKeras3(z);
 }
 
 /** act for the candidate g and for c_t. */
