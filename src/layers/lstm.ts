@@ -13,6 +13,8 @@ import { checkBoolean, checkOptions, checkPositiveInteger } from '../common/opti
 import { resolveActivation } from './activations.js';
 import { LSTMKernel, fusedLSTMShape, fusedLSTMKernelEnabled, prepareLSTMKernel } from './wasm/lstm-wasm.js';
 import { BASE_LAYER_OPTION_KEYS, Layer, afterStep, backwardTrusted, beforeStep, forwardTrusted, outputMask, stepKernel, type BaseLayerOptions, type ForwardOptions, type LayerConfig, type Shape } from './layer.js';
+import { lstmKeras, lstmWeightShapes } from './lstm-keras.js';
+import { registerLayer } from './registry.js';
 
 /** The cell activation (applied to the candidate g and to c_t). */
 export type LSTMActivation = 'tanh' | 'relu' | 'linear';
@@ -920,3 +922,6 @@ function columnSums(m: TypedArray, out: TypedArray, rows: number, n: number): vo
     for (let j = 0; j < n; j++) out[j] += m[row + j];
   }
 }
+
+// The layer registry (registry.ts): save / load, the TF.js format and summary find LSTM through it.
+registerLayer({ className: 'LSTM', fromConfig: (config) => new LSTM(config as unknown as LSTMOptions), weightShapes: lstmWeightShapes, keras: lstmKeras });

@@ -17,6 +17,7 @@ import { checkBoolean, checkNonNegativeNumber, checkOptions } from '../common/op
 import { checkClipOptions, clipElement, type ClipOptions } from './clip.js';
 import { checkInRange, checkPositiveNumber } from './option-checks.js';
 import { Optimizer } from './optimizer.js';
+import { registerOptimizer } from './registry.js';
 
 export interface RMSpropOptions extends ClipOptions {
   /** Default 0.001. */
@@ -96,3 +97,5 @@ export class RMSprop extends Optimizer {
     }
   }
 }
+
+registerOptimizer({ className: 'RMSprop', names: ['rmsprop'], fromConfig: (config) => new RMSprop(config as RMSpropOptions), nonNegativeSlots: ['ms'] });
