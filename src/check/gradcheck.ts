@@ -22,7 +22,6 @@
  */
 import type { Layer } from '../layers/layer.js';
 import { getLoss, type Loss } from '../losses/index.js';
-import type { Sequential } from '../model/sequential.js';
 import { allocate } from '../tensor/alloc.js';
 import { Tensor, formatShape, sizeOf, toTensor, type TensorLike } from '../tensor/tensor.js';
 import { compareWithFiniteDifferences, type CheckedArgument, type FiniteDifferenceOptions, type GradCheckResult } from './finite-differences.js';
@@ -88,9 +87,19 @@ export interface LossGradCheckTarget {
   yTrue: TensorLike;
 }
 
+/** What gradCheck needs of a model (a compiled Sequential is one); check knows no model class. */
+export interface GradCheckModel {
+  readonly name: string;
+  readonly dtype: string;
+  readonly weightNames: string[];
+  readonly trainableWeights: Tensor[];
+  /** The loss and dL/dweights (in trainableWeights order) on (x, y), leaving weights, optimizer and states untouched. */
+  computeGradients(x: TensorLike, y: TensorLike): { loss: number; grads: Tensor[] };
+}
+
 export interface ModelGradCheckTarget {
   /** A compiled Sequential in float64 (`new Sequential(layers, { dtype: 'float64' })`). */
-  model: Sequential;
+  model: GradCheckModel;
   x: TensorLike;
   y: TensorLike;
 }

@@ -13,8 +13,6 @@ import { checkBoolean, checkOptions, checkPositiveInteger } from '../common/opti
 import { resolveActivation } from './activations.js';
 import { LSTMKernel, fusedLSTMShape, fusedLSTMKernelEnabled, prepareLSTMKernel } from './wasm/lstm-wasm.js';
 import { BASE_LAYER_OPTION_KEYS, Layer, afterStep, backwardTrusted, beforeStep, forwardTrusted, outputMask, stepKernel, type BaseLayerOptions, type ForwardOptions, type LayerConfig, type Shape } from './layer.js';
-import { lstmKeras, lstmWeightShapes } from './lstm-keras.js';
-import { registerLayer } from './registry.js';
 
 /** The cell activation (applied to the candidate g and to c_t). */
 export type LSTMActivation = 'tanh' | 'relu' | 'linear';
@@ -924,4 +922,7 @@ function columnSums(m: TypedArray, out: TypedArray, rows: number, n: number): vo
 }
 
 // The layer registry (registry.ts): save / load, the TF.js format and summary find LSTM through it.
+// (Imports are hoisted; these two sit here to keep the registration in one place.)
+import { lstmKeras, lstmWeightShapes } from './lstm-keras.js';
+import { registerLayer } from './registry.js';
 registerLayer({ className: 'LSTM', fromConfig: (config) => new LSTM(config as unknown as LSTMOptions), weightShapes: lstmWeightShapes, keras: lstmKeras });
