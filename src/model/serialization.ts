@@ -174,7 +174,8 @@ export function planWeights(layers: readonly Layer[], inputShape: Shape, where: 
     });
     shape = layer.computeOutputShape(shape);
   });
-  const declared = inputShape.slice(0, -1).reduce<number>((n, d) => n * (d ?? 1), 1);
+  // With the batch size declared, layers may allocate for it at build (LSTM: carried state, the forward cache).
+  const declared = inputShape[0] === null ? 0 : inputShape.slice(0, -1).reduce<number>((n, d) => n * (d ?? 1), 1);
   if (declared * widest > MAX_DECLARED_BUFFER) {
     throw new RangeError(`${where}: the input shape ${formatShape(inputShape)} declares batches of ${declared} rows for layers up to ${widest} wide, ${declared * widest} values per buffer; lstm-ts allocates at most ${MAX_DECLARED_BUFFER} for a loaded model's declared batch shape`);
   }
