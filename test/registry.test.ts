@@ -181,6 +181,32 @@ describe('an optimizer class registered in a test file', () => {
   });
 });
 
+describe("the optimizers' Keras config mappings", () => {
+  it('write Keras field names and read a Keras 3 config back', async () => {
+    const { optimizerFromKerasConfig, optimizerToKerasConfig } = await import('../src/optim/index.js');
+    expect(optimizerToKerasConfig(new Adam({ learningRate: 0.01, clipNorm: 1 }))).toEqual({
+      class_name: 'Adam',
+      config: { learning_rate: 0.01, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7, clipnorm: 1, clipvalue: null },
+    });
+    // Keras 3.x Adam.get_config() as model.save writes it (keras/src/optimizers/adam.py, base_optimizer.py).
+    const keras3 = {
+      class_name: 'Adam',
+      config: {
+        name: 'adam', learning_rate: 0.002, weight_decay: null, clipnorm: null, global_clipnorm: null, clipvalue: null, use_ema: false,
+        ema_momentum: 0.99, ema_overwrite_frequency: null, loss_scale_factor: null, gradient_accumulation_steps: null,
+        beta_1: 0.8, beta_2: 0.99, epsilon: 1e-7, amsgrad: false,
+      },
+    };
+    const adam = optimizerFromKerasConfig(keras3) as Adam;
+    expect(adam.getConfig()).toEqual({ learningRate: 0.002, beta1: 0.8, beta2: 0.99, epsilon: 1e-7, clipNorm: null, clipValue: null });
+    expect(() => optimizerFromKerasConfig({ ...keras3, config: { ...keras3.config, amsgrad: true } })).toThrow(/Adam config field 'amsgrad' = true is not supported/);
+    expect(() => optimizerFromKerasConfig({ class_name: 'Adagrad', config: {} })).toThrow(/unknown optimizer class "Adagrad"; expected one of 'SGD', 'Adam', 'RMSprop'/);
+    expect(optimizerToKerasConfig(optimizerFromKerasConfig({ class_name: 'SGD', config: { learning_rate: 0.1, momentum: 0.9, nesterov: true } }))).toEqual({
+      class_name: 'SGD', config: { learning_rate: 0.1, momentum: 0.9, nesterov: true, clipnorm: null, clipvalue: null },
+    });
+  });
+});
+
 describe('registration survives bundling', () => {
   it('a bundle importing only Sequential loads a model of LSTM, Dense, Adam and meanSquaredError', async () => {
     setSeed(3);

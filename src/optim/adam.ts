@@ -209,4 +209,7 @@ export function adamFloat32(
   }
 }
 
-registerOptimizer({ className: 'Adam', names: ['adam'], fromConfig: (config) => new Adam(config as AdamOptions), nonNegativeSlots: ['v'] });
+registerOptimizer({
+  className: 'Adam', names: ['adam'], fromConfig: (config) => new Adam(config as AdamOptions), nonNegativeSlots: ['v'],
+  keras: { className: 'Adam', fields: { learningRate: 'learning_rate', beta1: 'beta_1', beta2: 'beta_2', epsilon: 'epsilon', clipNorm: 'clipnorm', clipValue: 'clipvalue' } },
+});

@@ -98,4 +98,7 @@ export class RMSprop extends Optimizer {
   }
 }
 
-registerOptimizer({ className: 'RMSprop', names: ['rmsprop'], fromConfig: (config) => new RMSprop(config as RMSpropOptions), nonNegativeSlots: ['ms'] });
+registerOptimizer({
+  className: 'RMSprop', names: ['rmsprop'], fromConfig: (config) => new RMSprop(config as RMSpropOptions), nonNegativeSlots: ['ms'],
+  keras: { className: 'RMSprop', fields: { learningRate: 'learning_rate', rho: 'rho', momentum: 'momentum', epsilon: 'epsilon', centered: 'centered', clipNorm: 'clipnorm', clipValue: 'clipvalue' } },
+});

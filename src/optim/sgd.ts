@@ -73,4 +73,7 @@ export class SGD extends Optimizer {
   }
 }
 
-registerOptimizer({ className: 'SGD', names: ['sgd'], fromConfig: (config) => new SGD(config as SGDOptions) });
+registerOptimizer({
+  className: 'SGD', names: ['sgd'], fromConfig: (config) => new SGD(config as SGDOptions),
+  keras: { className: 'SGD', fields: { learningRate: 'learning_rate', momentum: 'momentum', nesterov: 'nesterov', clipNorm: 'clipnorm', clipValue: 'clipvalue' } },
+});
