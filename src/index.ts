@@ -12,22 +12,27 @@ export { setSeed } from './tensor/random.js';
 // Layers
 export { Layer } from './layers/layer.js';
 export type { BaseLayerOptions, ForwardOptions, LayerConfig, Shape } from './layers/layer.js';
-export { Dense } from './layers/dense.js';
-export type { DenseOptions, DenseActivation } from './layers/dense.js';
+// Each layer class registers itself (layers/registry.ts) when its module loads: save / load, the
+// TF.js format and summary find it there.
 export { LSTM } from './layers/lstm.js';
 export type { LSTMOptions, LSTMActivation, LSTMRecurrentActivation } from './layers/lstm.js';
 // The recurrent core: a new recurrent layer is a cell (one step's math) plus an RNN subclass
 export { RNN } from './layers/recurrent/rnn.js';
 export type { RNNOptions, RecurrentWeights } from './layers/recurrent/rnn.js';
 export type { RecurrentCell, SequenceBuffers, CellKernelKind } from './layers/recurrent/cell.js';
+export { Dense } from './layers/dense.js';
+export type { DenseOptions, DenseActivation } from './layers/dense.js';
+export { registerLayer } from './layers/registry.js';
+export type { LayerRegistration, KerasLayerMapping } from './layers/registry.js';
+export { KerasConfigReader, kerasActivation, kerasInitializer } from './layers/keras-config.js';
 
 // Losses
-export { getLoss, categoricalCrossentropy, sparseCategoricalCrossentropy, binaryCrossentropy, meanSquaredError } from './losses/index.js';
+export { getLoss, registerLoss, categoricalCrossentropy, sparseCategoricalCrossentropy, binaryCrossentropy, meanSquaredError } from './losses/index.js';
 export type { Loss, LossName, LossResult } from './losses/index.js';
 
 // Optimizers
-export { Optimizer, SGD, Adam, RMSprop, getOptimizer } from './optim/index.js';
-export type { SGDOptions, AdamOptions, RMSpropOptions, OptimizerState } from './optim/index.js';
+export { Optimizer, SGD, Adam, RMSprop, getOptimizer, registerOptimizer } from './optim/index.js';
+export type { SGDOptions, AdamOptions, RMSpropOptions, OptimizerState, OptimizerRegistration } from './optim/index.js';
 
 // Model
 export { Sequential } from './model/sequential.js';
@@ -45,8 +50,8 @@ export { gradCheck } from './check/gradcheck.js';
 export type { GradCheckOptions } from './check/gradcheck.js';
 export type { GradCheckEntry, GradCheckResult } from './check/finite-differences.js';
 
-// Interchange: TF.js Layers format (model.toTfjsArtifacts(), Sequential.fromTfjsArtifacts(); files in 'lstm-ts/node'), PyTorch nn.LSTM weights
-export { toTfjsModelFiles } from './io/tfjs.js';
+// Interchange: TF.js Layers format (toTfjsArtifacts(model), fromTfjsArtifacts(artifacts); files in 'lstm-ts/node'), PyTorch nn.LSTM weights
+export { toTfjsArtifacts, fromTfjsArtifacts, toTfjsModelFiles } from './io/tfjs.js';
 export type { TfjsModelArtifacts, TfjsArtifactsInput, TfjsModelJSON, TfjsModelTopology, TfjsLayerJSON, TfjsWeightSpec, TfjsWeightsManifestGroup } from './io/tfjs.js';
 export { fromTorchLSTM, torchLSTMLayer } from './io/torch.js';
 export type { TorchStateDict, FromTorchLSTMOptions } from './io/torch.js';

@@ -9,9 +9,9 @@
  *   await saveTfjs(model, 'out');                 // the TF.js Layers format: out/model.json + .bin shards
  *   const m = await loadTfjs('out/model.json');   // ... as TF.js or tensorflowjs_converter writes it
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { TFJS_SHARD_BYTES, artifactsFromModelJSON, fromTfjsArtifacts, parseTfjsModelJSON, toTfjsModelFiles } from './io/tfjs.js';
+import { lstat, mkdir, open, realpath, rename, writeFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { TFJS_SHARD_BYTES, buildTfjsModel, manifestGroupBytes, parseTfjsModelJSON, planTfjsModel, toTfjsModelFiles } from './io/tfjs.js';
 import { Sequential } from './model/sequential.js';
 
 /** Write the model (architecture, weights, optimizer state) as JSON; atomic (temp file + rename). */
@@ -27,7 +27,7 @@ export async function save(model: Sequential, path: string): Promise<void> {
 /** Read a model written by `save`. A corrupted or truncated file is refused with an error naming the file. */
 export async function load(path: string): Promise<Sequential> {
   if (typeof path !== 'string' || path.length === 0) throw new TypeError(`load: path: expected a file path, got ${JSON.stringify(path)}`);
-  const text = await readFile(path, 'utf8');
+  const text = await readRegularFile(path);
   try {
     return Sequential.fromJSON(text);
   } catch (error) {
@@ -63,34 +63,113 @@ export async function saveTfjs(model: Sequential, dir: string, options: SaveTfjs
 
 /**
  * Read a TF.js Layers model: `model.json` and the weight files its manifest lists, relative to
- * model.json's directory (as saveTfjs, TF.js and tensorflowjs_converter write them). A malformed
- * model.json, a missing file, or weight files of the wrong length are refused with an error
- * naming the file. The model is float32 and not compiled.
+ * model.json's directory (as saveTfjs, TF.js and tensorflowjs_converter write them). The file is
+ * untrusted, so before any weight byte is read: the whole topology and every weight spec are
+ * checked against what the configs imply (planTfjsModel); each weight path must resolve, symbolic
+ * links followed, to a regular file inside model.json's directory (no URL, no absolute path, no
+ * `..` out of it, no device such as /dev/zero); and each group's files must have together exactly
+ * the size its manifest implies. A failure names the file. The model is float32 and not compiled.
  */
 export async function loadTfjs(path: string): Promise<Sequential> {
   if (typeof path !== 'string' || path.length === 0) throw new TypeError(`loadTfjs: path: expected the path of a model.json, got ${JSON.stringify(path)}`);
   const where = `loadTfjs: ${path}`;
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readRegularFile(path);
   } catch (error) {
     throw new Error(`${where}: cannot read the file: ${(error as Error).message}`, { cause: error });
   }
   const parsed = parseTfjsModelJSON(text, where);
-  const files = await Promise.all(parsed.manifest.map((group, g) => Promise.all(group.paths.map(async (p) => {
-    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(p)) throw new TypeError(`${where}: weightsManifest[${g}].paths: ${JSON.stringify(p)} is a URL; expected a file path relative to model.json`);
-    const file = resolve(dirname(path), p);
-    try {
-      return new Uint8Array(await readFile(file));
-    } catch (error) {
-      throw new Error(`${where}: cannot read weight file ${file} (listed in weightsManifest[${g}].paths): ${(error as Error).message}`, { cause: error });
+  const { modelJSON, manifest } = parsed;
+  const specs = manifest.flatMap((group) => group.weights);
+  const plan = withKind(where, () => planTfjsModel(modelJSON.modelTopology, specs, 'fromTfjsArtifacts'));
+
+  // Where the files are, and their sizes, before reading any.
+  const dir = await realpath(dirname(resolve(path)));
+  const expectedBytes = manifestGroupBytes(parsed);
+  const groups = await Promise.all(manifest.map(async (group, g) => {
+    const files = await Promise.all(group.paths.map((p) => weightFile(dir, p, `${where}: weightsManifest[${g}].paths`)));
+    const got = files.reduce((n, f) => n + f.size, 0);
+    if (got !== expectedBytes[g]) {
+      throw new RangeError(`${where}: weight files ${group.paths.join(', ')} hold ${got} bytes, but their manifest lists ${group.weights.length} float32 weights of ${expectedBytes[g]} bytes (${got < expectedBytes[g] ? 'truncated' : 'too long'}, or not the files of this model.json)`);
     }
-  }))));
-  const artifacts = artifactsFromModelJSON(parsed, files, where);
+    return files;
+  }));
+
+  const bytes = new Uint8Array(plan.totalBytes);
+  let offset = 0;
+  for (const files of groups) {
+    for (const file of files) {
+      await readExactly(file.path, file.size, bytes.subarray(offset, offset + file.size), where);
+      offset += file.size;
+    }
+  }
+  return withKind(where, () => buildTfjsModel(plan, bytes, specs.length, 'fromTfjsArtifacts'));
+}
+
+/** Run body, prefixing its error with `where` and keeping RangeError / TypeError. */
+function withKind<T>(where: string, body: () => T): T {
   try {
-    return fromTfjsArtifacts(artifacts);
+    return body();
   } catch (error) {
     const Kind = error instanceof RangeError ? RangeError : TypeError;
     throw new Kind(`${where}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** A weight file named in the manifest: its real path inside `dir` and its size; refused otherwise. */
+async function weightFile(dir: string, name: string, where: string): Promise<{ path: string; size: number }> {
+  if (/^[a-z][a-z0-9+.-]*:/i.test(name)) throw new TypeError(`${where}: ${JSON.stringify(name)} is a URL; expected a file path relative to model.json`);
+  if (isAbsolute(name) || name.includes('\0')) throw new TypeError(`${where}: ${JSON.stringify(name)} is an absolute path; expected a file path relative to model.json`);
+  const file = resolve(dir, name);
+  if (!inside(dir, file)) throw new TypeError(`${where}: ${JSON.stringify(name)} points outside model.json's directory ${dir}; weight files must be inside it`);
+  let real: string;
+  try {
+    real = await realpath(file);
+  } catch (error) {
+    throw new Error(`${where}: cannot read weight file ${file}: ${(error as Error).message}`, { cause: error });
+  }
+  if (!inside(dir, real)) throw new TypeError(`${where}: ${JSON.stringify(name)} is a link to ${real}, outside model.json's directory ${dir}; weight files must be inside it`);
+  const stats = await lstat(real);
+  if (!stats.isFile()) throw new TypeError(`${where}: weight file ${file} is not a regular file (a directory, device or pipe); expected the bytes of the weights`);
+  return { path: real, size: stats.size };
+}
+
+function inside(dir: string, path: string): boolean {
+  const rel = relative(dir, path);
+  return rel.length > 0 && !rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel);
+}
+
+/** Read exactly `size` bytes of a regular file into `into`; refused if the file is not one, or changed size, since it was checked. */
+async function readExactly(path: string, size: number, into: Uint8Array, where: string): Promise<void> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    throw new Error(`${where}: cannot read weight file ${path}: ${(error as Error).message}`, { cause: error });
+  }
+  try {
+    const stats = await handle.stat();
+    if (!stats.isFile() || stats.size !== size) throw new RangeError(`${where}: weight file ${path} changed while it was being read (now ${stats.size} bytes, was ${size})`);
+    let done = 0;
+    while (done < size) {
+      const { bytesRead } = await handle.read(into, done, size - done, done);
+      if (bytesRead === 0) throw new RangeError(`${where}: weight file ${path} ended after ${done} of ${size} bytes`);
+      done += bytesRead;
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+/** A text file's contents, refused unless it is a regular file (not /dev/zero, a pipe, a directory). */
+async function readRegularFile(path: string): Promise<string> {
+  const handle = await open(path, 'r');
+  try {
+    const stats = await handle.stat();
+    if (!stats.isFile()) throw new TypeError(`${path} is not a regular file (a directory, device or pipe)`);
+    return await handle.readFile('utf8');
+  } finally {
+    await handle.close();
   }
 }

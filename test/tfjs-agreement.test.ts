@@ -24,7 +24,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Adam, Dense, LSTM, RMSprop, SGD, Sequential, Tensor, tensor, type Layer, type Optimizer } from '../src/index.js';
+import { Adam, Dense, LSTM, RMSprop, SGD, Sequential, Tensor, tensor, type Layer, type Optimizer, toTfjsArtifacts } from '../src/index.js';
 import {
   buildOurs, buildTfjs, expectClose, expectNear, initTf, ourFigures, outputShape, randomTargets, rng, tf, tfjsFigures, uniform,
   type DenseSpec, type LSTMSpec, type LossName, type ModelSpec,
@@ -195,7 +195,7 @@ describe('TF.js agreement: outputs, loss and gradients', () => {
     ours.build();
     ours.setWeights(ours.getWeights().map((w) => uniform([...w.shape], next, -0.5, 0.5)));
     ours.compile({ optimizer: new SGD({ learningRate: 0.01 }), loss });
-    const theirs = await tf.loadLayersModel(tf.io.fromMemory(ours.toTfjsArtifacts())) as tf.Sequential;
+    const theirs = await tf.loadLayersModel(tf.io.fromMemory(toTfjsArtifacts(ours))) as tf.Sequential;
     try {
       const [, T, I] = shape;
       const x = uniform(shape, next);
@@ -228,7 +228,7 @@ describe('TF.js agreement: outputs, loss and gradients', () => {
     ours.build();
     ours.setWeights(ours.getWeights().map((w) => uniform([...w.shape], next, -0.5, 0.5)));
     ours.compile({ optimizer: new SGD({ learningRate: 0.01 }), loss });
-    const theirs = await tf.loadLayersModel(tf.io.fromMemory(ours.toTfjsArtifacts()));
+    const theirs = await tf.loadLayersModel(tf.io.fromMemory(toTfjsArtifacts(ours)));
     try {
       theirs.compile({ optimizer: 'sgd', loss });
       const [, T, I] = shape;

@@ -89,7 +89,7 @@ describe('ours → TF.js: toTfjsArtifacts loads in tf.loadLayersModel and predic
   it.each(Object.keys(OURS))('%s', async (kind) => {
     const { model, batch, timeSteps, features } = OURS[kind]();
     randomize(model, 1);
-    const artifacts = model.toTfjsArtifacts();
+    const artifacts = toTfjsArtifacts(model);
     const theirs = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
     try {
       const next = rng(2);
@@ -207,7 +207,7 @@ describe('TF.js → ours: artifacts from TF.js\'s own model.save load here and p
       const next = rng(5);
       theirs.setWeights(theirs.getWeights().map((w) => tf.tensor(uniform([...w.shape], next, -0.5, 0.5).data, w.shape)));
       const artifacts = await saveFromTfjs(theirs);
-      const ours = Sequential.fromTfjsArtifacts(artifacts);
+      const ours = fromTfjsArtifacts(artifacts);
       expect(ours.weightNames).toEqual(theirs.layers.flatMap((l) => l.weights.map((w) => w.originalName)));
       for (let b = 0; b < 2; b++) {
         const x = uniform([batch, timeSteps, features], next);
@@ -227,9 +227,35 @@ describe('TF.js → ours: artifacts from TF.js\'s own model.save load here and p
   it('TF.js defaults: hardSigmoid gates, glorotNormal kernel, no unit forget bias', async () => {
     const { model: theirs } = THEIRS['LSTM + Dense']();
     try {
-      const ours = Sequential.fromTfjsArtifacts(await saveFromTfjs(theirs));
+      const ours = fromTfjsArtifacts(await saveFromTfjs(theirs));
       const lstm = ours.layers[0] as LSTM;
       expect([lstm.recurrentActivation, lstm.kernelInitializer, lstm.recurrentInitializer, lstm.unitForgetBias]).toEqual(['hardSigmoid', 'glorotNormal', 'orthogonal', false]);
+    } finally {
+      theirs.dispose();
+    }
+  });
+
+  it('goBackwards both ways: a TF.js LSTM reading backwards loads here and predicts the same, and ours loads in TF.js', async () => {
+    const theirs = tf.sequential({
+      layers: [
+        tf.layers.lstm({ units: 5, inputShape: [4, 3], goBackwards: true, returnSequences: true, recurrentActivation: 'sigmoid' }),
+        tf.layers.lstm({ units: 4, goBackwards: true, recurrentActivation: 'sigmoid' }),
+        tf.layers.dense({ units: 2, activation: 'softmax' }),
+      ],
+    });
+    const next = rng(31);
+    theirs.setWeights(theirs.getWeights().map((w) => tf.tensor(uniform([...w.shape], next, -0.5, 0.5).data, [...w.shape])));
+    try {
+      const ours = fromTfjsArtifacts(await saveFromTfjs(theirs));
+      expect(ours.layers.slice(0, 2).map((l) => (l as LSTM).goBackwards)).toEqual([true, true]);
+      const x = new Tensor(Float32Array.from({ length: 2 * 4 * 3 }, () => next() * 2 - 1), [2, 4, 3]);
+      expectNear(ours.predict(x).data, tfjsPredict(theirs, x), 1e-6, 'ours vs TF.js');
+      const back = await tf.loadLayersModel(tf.io.fromMemory(toTfjsArtifacts(ours)));
+      try {
+        expectNear(tfjsPredict(back, x), tfjsPredict(theirs, x), 0, 'TF.js from ours vs TF.js');
+      } finally {
+        back.dispose();
+      }
     } finally {
       theirs.dispose();
     }
@@ -238,9 +264,9 @@ describe('TF.js → ours: artifacts from TF.js\'s own model.save load here and p
   it('ours → TF.js → TF.js save → ours keeps every weight bit for bit and every option', async () => {
     const { model } = OURS.stateful();
     randomize(model, 6);
-    const theirs = await tf.loadLayersModel(tf.io.fromMemory(model.toTfjsArtifacts()));
+    const theirs = await tf.loadLayersModel(tf.io.fromMemory(toTfjsArtifacts(model)));
     try {
-      const back = Sequential.fromTfjsArtifacts(await saveFromTfjs(theirs));
+      const back = fromTfjsArtifacts(await saveFromTfjs(theirs));
       expect(back.weightNames).toEqual(model.weightNames);
       back.getWeights().forEach((w, i) => expect(Array.from(w.data)).toEqual(Array.from(model.getWeights()[i].data)));
       expect(back.layers.map((l) => ({ ...l.getConfig().config, name: undefined }))).toEqual(model.layers.map((l) => ({ ...l.getConfig().config, name: undefined })));
@@ -366,7 +392,6 @@ describe('refusals, each naming what is wrong', () => {
   it.each([
     ['dropout', 0.2, /layers\[1\] \(LSTM 'lstm'\): dropout is 0.2; lstm-ts supports only 0/],
     ['recurrent_dropout', 0.1, /recurrent_dropout is 0.1/],
-    ['go_backwards', true, /go_backwards is true; lstm-ts supports only false/],
     ['return_state', true, /return_state is true/],
     ['kernel_regularizer', { class_name: 'L2', config: { l2: 0.01 } }, /kernel_regularizer is .*L2.*regularizers and constraints are not supported/],
     ['trainable', false, /trainable is false; .*frozen layers/],
@@ -642,7 +667,7 @@ describe('masking: maskValue ↔ a Keras Masking layer in front of the LSTM', ()
     try {
       const next = rng(25);
       theirs.setWeights(theirs.getWeights().map((w) => tf.tensor(uniform([...w.shape], next, -0.5, 0.5).data, w.shape)));
-      const ours = Sequential.fromTfjsArtifacts(await saveFromTfjs(theirs));
+      const ours = fromTfjsArtifacts(await saveFromTfjs(theirs));
       const input = x(next);
       expectNear(ours.predict(input).data, tfjsPredict(theirs, input), PREDICT_TOL, kind);
       expect(ours.layers.map((l) => (l instanceof LSTM ? l.maskValue : null))).toEqual(maskValues);
@@ -711,7 +736,7 @@ describe('files: saveTfjs / loadTfjs (model.json + .bin shards)', () => {
     const json = JSON.parse(await readFile(join(out, 'model.json'), 'utf8'));
     expect(json.format).toBe('layers-model');
     expect(json.modelTopology.class_name).toBe('Sequential');
-    expect(json.weightsManifest).toEqual([{ paths: ['group1-shard1of1.bin'], weights: model.toTfjsArtifacts().weightSpecs }]);
+    expect(json.weightsManifest).toEqual([{ paths: ['group1-shard1of1.bin'], weights: toTfjsArtifacts(model).weightSpecs }]);
 
     const back = await loadTfjs(join(out, 'model.json'));
     back.getWeights().forEach((w, i) => expect(Array.from(w.data)).toEqual(Array.from(model.getWeights()[i].data)));

@@ -22,7 +22,6 @@
  */
 import type { Layer } from '../layers/layer.js';
 import { getLoss, type Loss } from '../losses/index.js';
-import type { Sequential } from '../model/sequential.js';
 import { allocate } from '../tensor/alloc.js';
 import { checkOptions } from '../common/options.js';
 import { Tensor, describe, formatShape, sizeOf, toTensor, type TensorLike } from '../tensor/tensor.js';
@@ -126,9 +125,19 @@ export interface LossGradCheckTarget {
   yTrue: TensorLike;
 }
 
+/** What gradCheck needs of a model (a compiled Sequential is one); check knows no model class. */
+export interface GradCheckModel {
+  readonly name: string;
+  readonly dtype: string;
+  readonly weightNames: string[];
+  readonly trainableWeights: Tensor[];
+  /** The loss and dL/dweights (in trainableWeights order) on (x, y), leaving weights, optimizer and states untouched. */
+  computeGradients(x: TensorLike, y: TensorLike): { loss: number; grads: Tensor[] };
+}
+
 export interface ModelGradCheckTarget {
   /** A compiled Sequential in float64 (`new Sequential(layers, { dtype: 'float64' })`). */
-  model: Sequential;
+  model: GradCheckModel;
   x: TensorLike;
   y: TensorLike;
 }
@@ -170,7 +179,7 @@ export function gradCheckModel(target: ModelGradCheckTarget, options: FiniteDiff
   checkTarget(target, ['model', 'x', 'y'], ['model', 'x', 'y']);
   const checked = checkGradCheckOptions(options, false);
   const { model } = target;
-  if (model === null || typeof model !== 'object' || typeof (model as Partial<Sequential>).computeGradients !== 'function') {
+  if (model === null || typeof model !== 'object' || typeof (model as Partial<GradCheckModel>).computeGradients !== 'function') {
     throw new TypeError(`gradCheck: target.model: expected a compiled Sequential, got ${describe(model)}`);
   }
   if (model.dtype !== 'float64') {

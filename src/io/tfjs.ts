@@ -22,6 +22,17 @@
  * weightData: a group's weight bytes are its files concatenated (shards of at most 4 MiB; a
  * weight may be split across two).
  *
+ * This file is the container format only: the topology's frame (Sequential, InputLayer, Masking),
+ * the weights manifest and the weight bytes. Each layer's Keras config (class name, snake_case
+ * fields, conversions) is its own, registered beside its class (src/layers/registry.ts: the
+ * `keras` mapping of `registerLayer`, e.g. at the end of src/layers/dense.ts), so a new layer
+ * class reads and writes here with no edit to this file.
+ *
+ * Files are untrusted: `planTfjsModel` checks the whole topology and every weight spec against
+ * what the configs imply (names, shapes, the byte count) before a byte is read or a layer built;
+ * the model is then built without drawing initial weights, and the weights are set (finite values
+ * only). TF.js weight bytes carry no checksum (as in TF.js).
+ *
  * The weights are a byte copy: Keras / TF.js use our layout (kernel [I, 4H], recurrent_kernel
  * [H, 4H], bias [4H], gate blocks i, f, c, o). Reading, weights are matched by NAME, never by
  * position (the Keras converter lists them alphabetically): `lstm_1/kernel`, and tf.keras 2.x's
@@ -31,7 +42,7 @@
  * pick hardSigmoid, a glorot-normal kernel and no unit forget bias). Reading accepts the topology
  * in TF.js's form ({ class_name, config }) and in the Keras converter's ({ model_config:
  * { class_name, config }, training_config, ... }), an InputLayer first (tf.keras 2.x writes one),
- * and refuses, naming them, layers other than LSTM and Dense and options that would change what the
+ * and refuses, naming them, layers of unregistered classes and options that would change what the
  * model computes (dropout, go_backwards, return_state, regularizers, constraints, frozen layers,
  * non-float32 dtypes, ...); a file's hard_sigmoid is read by the Keras version that wrote it. The compile settings
  * (training_config) are not read: compile the loaded model yourself.
@@ -44,16 +55,15 @@
  * sequence outputs over the unmasked steps only, where TF.js 4.22 ignores output masks in its loss
  * and averages over every step.
  */
-import { Dense, type DenseOptions } from '../layers/dense.js';
+import { KerasConfigReader, isPlainObject } from '../layers/keras-config.js';
 import type { Layer, Shape } from '../layers/layer.js';
-import { LSTM, type LSTMOptions } from '../layers/lstm.js';
-import { hardSigmoidNameFor } from '../layers/activations.js';
+import { kerasLayerRegistration, layerRegistration, registeredKerasLayerClasses, type LayerRegistration } from '../layers/registry.js';
 import { Sequential } from '../model/sequential.js';
-import { resolveInitializer, type InitializerName } from '../tensor/initializers.js';
+import { planWeights, type PlannedWeight } from '../model/serialization.js';
+import { fromLittleEndianBytes, toLittleEndianBytes } from '../tensor/bytes.js';
+import { withoutDrawing } from '../tensor/initializers.js';
 import { Tensor, describe, formatShape, sizeOf } from '../tensor/tensor.js';
-import { fromLittleEndianBytes, toLittleEndianBytes } from './bytes.js';
 
-/** The library version written into generatedBy (test/tfjs-io.test.ts keeps it equal to package.json's). */
 export const LSTM_TS_VERSION = '0.1.0';
 const GENERATED_BY = `lstm-ts ${LSTM_TS_VERSION}`;
 
@@ -126,93 +136,33 @@ export interface TfjsModelJSON {
 // Writing
 // ---------------------------------------------------------------------------------------------
 
-const KERAS_INITIALIZERS: Record<InitializerName, { class_name: string; config: Record<string, unknown> }> = {
-  glorotUniform: { class_name: 'GlorotUniform', config: { seed: null } },
-  glorotNormal: { class_name: 'GlorotNormal', config: { seed: null } },
-  orthogonal: { class_name: 'Orthogonal', config: { gain: 1, seed: null } },
-  zeros: { class_name: 'Zeros', config: {} },
-  ones: { class_name: 'Ones', config: {} },
-};
-
-function kerasInitializer(name: unknown): { class_name: string; config: Record<string, unknown> } {
-  const spec = KERAS_INITIALIZERS[name as InitializerName];
-  return { class_name: spec.class_name, config: { ...spec.config } };
-}
-
-function kerasActivation(name: unknown): string {
-  return name === 'hardSigmoid' ? 'hard_sigmoid' : String(name);
-}
-
-/** One layer in Keras config form, every field explicit. */
+/** One layer in Keras config form, every field explicit: the frame here, the rest by the layer's registered mapping. */
 function layerToKeras(layer: Layer, batchInputShape: Shape | undefined, where: string): TfjsLayerJSON {
-  const { className, config: c } = layer.getConfig();
+  const { className, config } = layer.getConfig();
   if (layer.name.includes('/')) {
     throw new TypeError(`${where}: layer name '${layer.name}' contains '/', which TF.js uses to separate layer and weight names; rename the layer`);
   }
+  const keras = layerRegistration(className)?.keras;
+  if (keras === undefined) {
+    throw new TypeError(`${where}: layer ${layer.name} is a ${className}, which has no Keras mapping; the TF.js export handles ${registeredKerasLayerClasses().join(', ')} layers (a layer class registers its mapping with registerLayer)`);
+  }
   const common: Record<string, unknown> = { name: layer.name, trainable: true, dtype: 'float32' };
   if (batchInputShape !== undefined) common.batch_input_shape = [...batchInputShape];
-  if (layer instanceof LSTM) {
-    return {
-      class_name: 'LSTM',
-      config: {
-        ...common,
-        units: c.units,
-        activation: kerasActivation(c.activation),
-        recurrent_activation: kerasActivation(c.recurrentActivation),
-        use_bias: c.useBias,
-        kernel_initializer: kerasInitializer(c.kernelInitializer),
-        recurrent_initializer: kerasInitializer(c.recurrentInitializer),
-        bias_initializer: kerasInitializer(c.biasInitializer),
-        unit_forget_bias: c.unitForgetBias,
-        kernel_regularizer: null,
-        recurrent_regularizer: null,
-        bias_regularizer: null,
-        activity_regularizer: null,
-        kernel_constraint: null,
-        recurrent_constraint: null,
-        bias_constraint: null,
-        dropout: 0,
-        recurrent_dropout: 0,
-        implementation: 2,
-        return_sequences: c.returnSequences,
-        return_state: false,
-        go_backwards: false,
-        stateful: c.stateful,
-        unroll: false,
-      },
-    };
-  }
-  if (layer instanceof Dense) {
-    return {
-      class_name: 'Dense',
-      config: {
-        ...common,
-        units: c.units,
-        activation: kerasActivation(c.activation),
-        use_bias: c.useBias,
-        kernel_initializer: kerasInitializer(c.kernelInitializer),
-        bias_initializer: kerasInitializer(c.biasInitializer),
-        kernel_regularizer: null,
-        bias_regularizer: null,
-        activity_regularizer: null,
-        kernel_constraint: null,
-        bias_constraint: null,
-      },
-    };
-  }
-  throw new TypeError(`${where}: layer ${layer.name} is a ${className}; the TF.js export handles LSTM and Dense layers`);
+  return { class_name: keras.className ?? className, config: { ...common, ...keras.toKerasConfig(config) } };
 }
 
 /**
- * The model's layers in Keras config form. An LSTM with a maskValue becomes what Keras writes for
- * it: a Masking layer (which takes over the model's input shape when it comes first) directly in
- * front of the LSTM, written without a mask.
+ * The model's layers in Keras config form. A layer whose mapping names a maskOption (LSTM's
+ * maskValue) and has it set becomes what Keras writes for it: a Masking layer (which takes over
+ * the model's input shape when it comes first) directly in front of the layer, written without it.
  */
 function layersToKeras(layers: readonly Layer[], inputShape: Shape | undefined, where: string): TfjsLayerJSON[] {
   const taken = new Set(layers.map((layer) => layer.name));
   return layers.flatMap((layer, i) => {
     const shape = i === 0 ? inputShape : undefined;
-    const maskValue = layer instanceof LSTM ? layer.maskValue : null;
+    const { className, config } = layer.getConfig();
+    const maskOption = layerRegistration(className)?.keras?.maskOption;
+    const maskValue = maskOption === undefined ? null : config[maskOption] ?? null;
     if (maskValue === null) return [layerToKeras(layer, shape, where)];
     let name = `${layer.name}_masking`;
     for (let k = 2; taken.has(name); k++) name = `${layer.name}_masking_${k}`;
@@ -295,8 +245,13 @@ export function toTfjsModelFiles(model: Sequential, shardBytes: number = TFJS_SH
 // Reading model.json (for the file helpers: which files to read, then the artifacts)
 // ---------------------------------------------------------------------------------------------
 
+export interface ParsedTfjsModelJSON {
+  modelJSON: Record<string, unknown>;
+  manifest: { paths: string[]; weights: TfjsWeightSpec[] }[];
+}
+
 /** Parse and check a model.json (text or object); returns it with its validated manifest. */
-export function parseTfjsModelJSON(json: unknown, where = 'parseTfjsModelJSON'): { modelJSON: Record<string, unknown>; manifest: { paths: string[]; weights: TfjsWeightSpec[] }[] } {
+export function parseTfjsModelJSON(json: unknown, where = 'parseTfjsModelJSON'): ParsedTfjsModelJSON {
   let doc: unknown = json;
   if (typeof json === 'string') {
     try {
@@ -322,17 +277,23 @@ export function parseTfjsModelJSON(json: unknown, where = 'parseTfjsModelJSON'):
   return { modelJSON: doc, manifest: groups };
 }
 
+/** The bytes each manifest group's files must hold together (4 per float32 value). */
+export function manifestGroupBytes(parsed: ParsedTfjsModelJSON): number[] {
+  return parsed.manifest.map((group) => group.weights.reduce((n, w) => n + 4 * sizeOf(w.shape), 0));
+}
+
 /**
  * Artifacts from a parsed model.json and the bytes of its files (files[g][k] = the k-th path of
  * group g). Each group's files, concatenated, must hold exactly its weights.
  */
-export function artifactsFromModelJSON(parsed: ReturnType<typeof parseTfjsModelJSON>, files: Uint8Array[][], where = 'artifactsFromModelJSON'): TfjsArtifactsInput {
+export function artifactsFromModelJSON(parsed: ParsedTfjsModelJSON, files: Uint8Array[][], where = 'artifactsFromModelJSON'): TfjsArtifactsInput {
   const { modelJSON, manifest } = parsed;
   if (files.length !== manifest.length) throw new RangeError(`${where}: expected the files of ${manifest.length} weight groups, got ${files.length}`);
+  const expectedBytes = manifestGroupBytes(parsed);
   const chunks: Uint8Array[] = [];
   manifest.forEach((group, g) => {
     const got = files[g].reduce((n, f) => n + f.length, 0);
-    const expected = group.weights.reduce((n, w) => n + 4 * sizeOf(w.shape), 0);
+    const expected = expectedBytes[g];
     if (got !== expected) {
       throw new RangeError(`${where}: weight files ${group.paths.join(', ')} hold ${got} bytes, but their manifest lists ${group.weights.length} float32 weights of ${expected} bytes (${got < expected ? 'truncated' : 'too long'}, or not the files of this model.json)`);
     }
@@ -349,11 +310,11 @@ export function artifactsFromModelJSON(parsed: ReturnType<typeof parseTfjsModelJ
 }
 
 // ---------------------------------------------------------------------------------------------
-// Reading artifacts
+// Reading artifacts: check everything (planTfjsModel), then build (buildTfjsModel)
 // ---------------------------------------------------------------------------------------------
 
 interface ParsedLayer {
-  className: 'LSTM' | 'Dense';
+  className: string;
   name: string;
   /** Where the layer sits in the topology, for error messages. */
   label: string;
@@ -361,63 +322,108 @@ interface ParsedLayer {
   batchInputShape: Shape | undefined;
 }
 
+/** A checked TF.js model, not yet built: its layers, input shape, and where each weight's bytes are. */
+export interface TfjsModelPlan {
+  name: string | undefined;
+  layers: Layer[];
+  inputShape: Shape;
+  /** For each weight of the model, in getWeights() order: its spec's byte offset in the weight data, and its shape. */
+  weights: { name: string; offset: number; shape: number[] }[];
+  /** The bytes the weight data must hold: every spec's, in weightSpecs order. */
+  totalBytes: number;
+}
+
+/**
+ * Check a topology and weight specs completely, without the weight bytes and without building:
+ * every layer's config (through its class's registered Keras mapping and constructor), the input
+ * shape, every weight the configs imply (by arithmetic) against the spec of its name (shape), and
+ * no spec left over. Throws naming what is wrong; allocates nothing the specs' sizes imply.
+ */
+export function planTfjsModel(modelTopology: unknown, weightSpecs: unknown, where = 'fromTfjsArtifacts'): TfjsModelPlan {
+  const { name, layers: parsed } = readTopology(modelTopology, where);
+  const specs = checkWeightSpecs(weightSpecs, `${where}: weightSpecs`);
+  const index = indexWeightSpecs(specs, where);
+
+  const layers = parsed.map((p, i) => {
+    const options = i === 0 && p.batchInputShape !== undefined ? { ...p.options, batchInputShape: p.batchInputShape } : p.options;
+    try {
+      return layerRegistration(p.className)!.fromConfig(options);
+    } catch (error) {
+      throw new TypeError(`${where}: ${p.label}: ${(error as Error).message}`, { cause: error });
+    }
+  });
+  const names = new Set<string>();
+  for (const layer of layers) {
+    if (names.has(layer.name)) throw new TypeError(`${where}: two layers are named '${layer.name}'; layer names must be unique`);
+    names.add(layer.name);
+  }
+
+  // The declared input shape; without one, the first layer's weights tell it.
+  let inputShape = parsed[0].batchInputShape;
+  if (inputShape === undefined) {
+    const first = parsed[0];
+    const mapping = layerRegistration(first.className)!.keras!;
+    inputShape = mapping.inputShapeFromWeights?.((weightName) => index.find(first.name, weightName, where).shape);
+    if (inputShape === undefined) throw new TypeError(`${where}: ${first.label}: the input shape is not declared (batch_input_shape) and ${first.className} cannot tell it from its weights`);
+  }
+  let planned: PlannedWeight[];
+  try {
+    planned = planWeights(layers, inputShape, where);
+  } catch (error) {
+    throw new TypeError((error as Error).message.startsWith(where) ? (error as Error).message : `${where}: ${(error as Error).message}`, { cause: error });
+  }
+
+  const used = new Set<number>();
+  const weights = planned.map((p) => {
+    const slash = p.name.lastIndexOf('/');
+    const layerName = p.name.slice(0, slash);
+    const weightName = p.name.slice(slash + 1);
+    const spec = index.find(layerName, weightName, where);
+    if (used.has(spec.index)) throw new RangeError(`${where}: weight '${spec.name}' would serve two weights of the model`);
+    used.add(spec.index);
+    if (formatShape(spec.shape) !== formatShape(p.shape)) {
+      throw new RangeError(`${where}: weight '${spec.name}' has shape ${formatShape(spec.shape)}, but layer ${layerName} as configured needs ${p.name} of shape ${formatShape(p.shape)}`);
+    }
+    return { name: p.name, offset: spec.offset, shape: p.shape };
+  });
+  const unused = specs.filter((_, i) => !used.has(i)).map((s) => s.name);
+  if (unused.length > 0) {
+    throw new RangeError(`${where}: weightSpecs: ${unused.length} weight(s) belong to no weight of the model: ${unused.map((n) => `'${n}'`).join(', ')} (the model expects ${planned.map((p) => `'${p.name}'`).join(', ')})`);
+  }
+  return { name, layers, inputShape, weights, totalBytes: index.totalBytes };
+}
+
+/** Build the planned model from its weight bytes: the byte count checked, the layers built without drawing, the weights set (finite values only). */
+export function buildTfjsModel(plan: TfjsModelPlan, bytes: Uint8Array, weightSpecCount: number, where = 'fromTfjsArtifacts'): Sequential {
+  if (bytes.length !== plan.totalBytes) {
+    throw new RangeError(`${where}: weightData holds ${bytes.length} bytes, but weightSpecs describe ${weightSpecCount} float32 weights of ${plan.totalBytes} bytes (${bytes.length < plan.totalBytes ? 'truncated' : 'too long'}, or the data of another model)`);
+  }
+  const values = plan.weights.map((w) => new Tensor(fromLittleEndianBytes(bytes.subarray(w.offset, w.offset + 4 * sizeOf(w.shape)), 'float32'), w.shape));
+  try {
+    const model = withoutDrawing(() => {
+      const m = new Sequential(plan.layers, { name: plan.name, dtype: 'float32' });
+      m.build(plan.inputShape);
+      return m;
+    });
+    model.setWeights(values);
+    return model;
+  } catch (error) {
+    throw new ((error as Error) instanceof RangeError ? RangeError : TypeError)(`${where}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
 /**
  * Build a model from TF.js `ModelArtifacts` (as `tf.io.withSaveHandler` hands them over, or as
- * artifactsFromModelJSON assembles them from files). The model is float32 and not compiled.
+ * artifactsFromModelJSON assembles them from files). Everything is checked before the model is
+ * built (planTfjsModel); the model is float32 and not compiled.
  */
 export function fromTfjsArtifacts(artifacts: TfjsArtifactsInput): Sequential {
   const where = 'fromTfjsArtifacts';
   if (!isPlainObject(artifacts)) throw new TypeError(`${where}: expected TF.js ModelArtifacts { modelTopology, weightSpecs, weightData }, got ${describe(artifacts)}`);
   checkFormat(artifacts.format, where);
-  const { name, layers: parsed } = readTopology(artifacts.modelTopology, where);
-  const specs = checkWeightSpecs(artifacts.weightSpecs, `${where}: weightSpecs`);
+  const plan = planTfjsModel(artifacts.modelTopology, artifacts.weightSpecs, where);
   const bytes = readWeightData(artifacts.weightData, `${where}: weightData`);
-  const weights = decodeWeights(specs, bytes, where);
-
-  const layers = parsed.map((p, i) => {
-    const options = i === 0 && p.batchInputShape !== undefined ? { ...p.options, batchInputShape: p.batchInputShape } : p.options;
-    try {
-      return p.className === 'LSTM' ? new LSTM(options as unknown as LSTMOptions) : new Dense(options as unknown as DenseOptions);
-    } catch (error) {
-      throw new TypeError(`${where}: ${p.label}: ${(error as Error).message}`, { cause: error });
-    }
-  });
-  let model: Sequential;
-  try {
-    model = new Sequential(layers, { name, dtype: 'float32' });
-  } catch (error) {
-    throw new TypeError(`${where}: ${(error as Error).message}`, { cause: error });
-  }
-
-  // Build for the declared input shape; without one, the first layer's kernel tells the feature count.
-  let inputShape = parsed[0].batchInputShape;
-  if (inputShape === undefined) {
-    const kernel = weights.peek(parsed[0].name, 'kernel', where);
-    const features = kernel.shape[0];
-    inputShape = parsed[0].className === 'LSTM' ? [null, null, features] : [null, features];
-  }
-  try {
-    model.build(inputShape);
-  } catch (error) {
-    throw new TypeError(`${where}: ${(error as Error).message}`, { cause: error });
-  }
-
-  const values = model.layers.flatMap((layer) => {
-    const live = layer.trainableWeights;
-    return layer.weightNames.map((weightName, k) => {
-      const w = weights.lookup(layer.name, weightName, where);
-      if (formatShape(w.shape) !== formatShape(live[k].shape)) {
-        throw new RangeError(`${where}: weight '${w.name}' has shape ${formatShape(w.shape)}, but layer ${layer.name} as configured needs ${layer.name}/${weightName} of shape ${formatShape(live[k].shape)}`);
-      }
-      return w.tensor;
-    });
-  });
-  const unused = weights.unused();
-  if (unused.length > 0) {
-    throw new RangeError(`${where}: weightSpecs: ${unused.length} weight(s) belong to no weight of the model: ${unused.map((n) => `'${n}'`).join(', ')} (the model expects ${model.weightNames.map((n) => `'${n}'`).join(', ')})`);
-  }
-  model.setWeights(values);
-  return model;
+  return buildTfjsModel(plan, bytes, (artifacts.weightSpecs as unknown[]).length, where);
 }
 
 function checkFormat(format: unknown, where: string): void {
@@ -448,10 +454,12 @@ function readTopology(value: unknown, where: string): { name: string | undefined
   const name = isPlainObject(config) && typeof config.name === 'string' ? config.name : undefined;
   if (!Array.isArray(layerList)) throw new TypeError(`${mat}.config.layers: expected an array of layer configs, got ${describe(layerList)}`);
 
+  const maskTakers = registeredKerasLayerClasses().filter((c) => kerasLayerRegistration(c)!.keras!.maskOption !== undefined);
+  const maskTaker = maskTakers.length === 1 ? `an ${maskTakers[0]}` : `a layer that takes a mask (${maskTakers.join(', ')})`;
   const layers: ParsedLayer[] = [];
   let inputShape: Shape | undefined;
-  let masking: ParsedMasking | undefined; // a Masking layer waiting for its LSTM
-  const maskingNeedsLSTM = (got: string) => new TypeError(`${masking!.label}: a Masking layer must be directly followed by an LSTM (lstm-ts reads the pair as one LSTM with maskValue = mask_value), got ${got}`);
+  let masking: ParsedMasking | undefined; // a Masking layer waiting for the layer it masks
+  const maskingNeedsTaker = (got: string) => new TypeError(`${masking!.label}: a Masking layer must be directly followed by ${maskTaker} (lstm-ts reads the pair as one ${maskTakers.length === 1 ? maskTakers[0] : 'layer'} with ${maskTakers.length === 1 ? kerasLayerRegistration(maskTakers[0])!.keras!.maskOption : 'its mask option'} = mask_value), got ${got}`);
   layerList.forEach((entry: unknown, i) => {
     const lat = `${mat}.config.layers[${i}]`;
     if (!isPlainObject(entry) || typeof entry.class_name !== 'string' || !isPlainObject(entry.config)) {
@@ -460,7 +468,8 @@ function readTopology(value: unknown, where: string): { name: string | undefined
     const layerName = typeof entry.config.name === 'string' ? entry.config.name : undefined;
     const what = `${entry.class_name}${layerName === undefined ? '' : ` '${layerName}'`}`;
     const label = `${lat} (${what})`;
-    if (masking !== undefined && entry.class_name !== 'LSTM') throw maskingNeedsLSTM(`layers[${i}], ${what}`);
+    const registration = kerasLayerRegistration(entry.class_name);
+    if (masking !== undefined && registration?.keras?.maskOption === undefined) throw maskingNeedsTaker(`layers[${i}], ${what}`);
     if (entry.class_name === 'InputLayer') {
       if (i !== 0) throw new TypeError(`${label}: an InputLayer must come first`);
       inputShape = readInputLayer(entry.config, label);
@@ -470,19 +479,19 @@ function readTopology(value: unknown, where: string): { name: string | undefined
       masking = readMasking(entry.config, label);
       return;
     }
-    if (entry.class_name !== 'LSTM' && entry.class_name !== 'Dense') {
-      throw new TypeError(`${label}: unsupported layer class '${entry.class_name}'; lstm-ts reads LSTM and Dense layers (and a leading InputLayer, and a Masking layer directly before an LSTM)`);
+    if (registration === undefined) {
+      throw new TypeError(`${label}: unsupported layer class '${entry.class_name}'; lstm-ts reads ${registeredKerasLayerClasses().join(' and ')} layers (and a leading InputLayer, and a Masking layer directly before ${maskTaker})`);
     }
-    const layer = readLayer(entry.class_name, entry.config, label, kerasVersion);
+    const layer = readLayer(registration, entry.config, label, kerasVersion);
     if (masking !== undefined) {
-      layer.options.maskValue = masking.maskValue;
+      layer.options[registration.keras!.maskOption!] = masking.maskValue;
       layer.batchInputShape ??= masking.batchInputShape;
       masking = undefined;
     }
     layers.push(layer);
   });
-  if (masking !== undefined) throw maskingNeedsLSTM('nothing: it is the last layer');
-  if (layers.length === 0) throw new TypeError(`${mat}.config.layers: the model has no LSTM or Dense layer`);
+  if (masking !== undefined) throw maskingNeedsTaker('nothing: it is the last layer');
+  if (layers.length === 0) throw new TypeError(`${mat}.config.layers: the model has no ${registeredKerasLayerClasses().join(' or ')} layer`);
   if (inputShape !== undefined) layers[0].batchInputShape ??= inputShape;
 
   return { name, layers };
@@ -496,7 +505,7 @@ interface ParsedMasking {
 
 /** A Keras Masking layer: no weights, only mask_value (and the input shape when it comes first). */
 function readMasking(config: Record<string, unknown>, where: string): ParsedMasking {
-  const r = new ConfigReader(config, where);
+  const r = new KerasConfigReader(config, where);
   r.take('name');
   r.take('trainable'); // no weights: frozen or not, it computes the same
   r.dtype();
@@ -516,7 +525,7 @@ function readMasking(config: Record<string, unknown>, where: string): ParsedMask
 }
 
 function readInputLayer(config: Record<string, unknown>, where: string): Shape | undefined {
-  const r = new ConfigReader(config, where);
+  const r = new KerasConfigReader(config, where);
   r.take('name');
   r.dtype();
   r.expect('sparse', (v) => v === false || v === null || v === undefined, 'false (sparse inputs are not supported)');
@@ -527,127 +536,17 @@ function readInputLayer(config: Record<string, unknown>, where: string): Shape |
   return shape;
 }
 
-function readLayer(className: 'LSTM' | 'Dense', config: Record<string, unknown>, where: string, kerasVersion: string | undefined): ParsedLayer {
-  const r = new ConfigReader(config, where);
+/** A layer's frame (name, trainable, dtype, input shape) here; the rest by its class's Keras mapping. */
+function readLayer(registration: LayerRegistration, config: Record<string, unknown>, where: string, kerasVersion: string | undefined): ParsedLayer {
+  const r = new KerasConfigReader(config, where, kerasVersion);
   const name = r.take('name');
   if (typeof name !== 'string' || name.length === 0) throw new TypeError(`${where}: name: expected the layer's name (weights are matched by it), got ${describe(name)}`);
   r.expect('trainable', (v) => v === true || v === undefined || v === null, 'true (frozen layers are not supported)');
   r.dtype();
   const batchInputShape = r.shape();
-  const options: Record<string, unknown> = { name, units: r.take('units') };
-  const activation = (key: string): unknown => {
-    const value = r.take(key);
-    if (value === 'hard_sigmoid') return hardSigmoidNameFor(kerasVersion); // Keras 3's relu6(x + 3) / 6, or Keras 2's / TF.js' clip(0.2·x + 0.5, 0, 1)
-    return value === undefined || value === null ? 'linear' : value;
-  };
-  options.activation = activation('activation');
-  options.useBias = r.take('use_bias');
-  options.kernelInitializer = r.initializer('kernel_initializer');
-  options.biasInitializer = r.initializer('bias_initializer');
-  for (const key of ['kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint']) {
-    r.expect(key, (v) => v === null || v === undefined, 'null (regularizers and constraints are not supported)');
-  }
-  if (className === 'Dense') {
-    r.expect('lora_rank', (v) => v === null || v === undefined, 'null');
-  } else {
-    // Required: its default differs between Keras 2.0-2.2 / TF.js (hard_sigmoid) and later Keras (sigmoid).
-    if (config.recurrent_activation === undefined) throw new TypeError(`${where}: recurrent_activation is missing; its default differs between Keras versions and TF.js, so it must be written out`);
-    options.recurrentActivation = activation('recurrent_activation');
-    options.recurrentInitializer = r.initializer('recurrent_initializer');
-    const unitForgetBias = r.take('unit_forget_bias');
-    options.unitForgetBias = unitForgetBias ?? false; // TF.js leaves it unset (null): its default, false
-    options.returnSequences = r.take('return_sequences') ?? false;
-    options.stateful = r.take('stateful') ?? false;
-    for (const key of ['recurrent_regularizer', 'recurrent_constraint']) {
-      r.expect(key, (v) => v === null || v === undefined, 'null (regularizers and constraints are not supported)');
-    }
-    for (const key of ['dropout', 'recurrent_dropout']) r.expect(key, (v) => v === 0 || v === null || v === undefined, '0 (dropout is not supported)');
-    r.expect('return_state', (v) => v === false || v === null || v === undefined, 'false');
-    r.expect('go_backwards', (v) => v === false || v === null || v === undefined, 'false (reversed sequences are not supported)');
-    r.expect('time_major', (v) => v === false || v === null || v === undefined, 'false');
-    // How the loop is computed, not what: any value gives the same outputs.
-    r.take('unroll');
-    r.take('implementation');
-    r.take('use_cudnn');
-    r.take('seed'); // Keras 3: the dropout seed
-  }
+  const options: Record<string, unknown> = { name, ...registration.keras!.fromKerasConfig(r) };
   r.finish();
-  return { className, name, label: where, options, batchInputShape };
-}
-
-/** Reads a layer config key by key; every key must be read (unknown keys are an error naming them). */
-class ConfigReader {
-  private readonly seen = new Set<string>();
-
-  constructor(private readonly config: Record<string, unknown>, private readonly where: string) {}
-
-  take(key: string): unknown {
-    this.seen.add(key);
-    return this.config[key];
-  }
-
-  expect(key: string, ok: (value: unknown) => boolean, expected: string): void {
-    const value = this.take(key);
-    if (!ok(value)) throw new TypeError(`${this.where}: ${key} is ${JSON.stringify(value)}; lstm-ts supports only ${expected}`);
-  }
-
-  dtype(): void {
-    const value = this.take('dtype');
-    // Keras 3 writes a dtype policy object: { class_name: 'DTypePolicy', config: { name: 'float32' } }.
-    const name = isPlainObject(value) && isPlainObject(value.config) ? value.config.name : value;
-    if (name !== undefined && name !== null && name !== 'float32') {
-      throw new TypeError(`${this.where}: dtype is ${JSON.stringify(value)}; TF.js / Keras models load here as float32 only`);
-    }
-  }
-
-  /** batch_input_shape (Keras 2, TF.js) or batch_shape (Keras 3). */
-  shape(): Shape | undefined {
-    const value = this.take('batch_input_shape') ?? this.take('batch_shape');
-    this.seen.add('batch_shape');
-    if (value === undefined || value === null) return undefined;
-    if (!Array.isArray(value) || value.length < 2 || !value.every((d) => d === null || (Number.isInteger(d) && d > 0))) {
-      throw new TypeError(`${this.where}: batch_input_shape: expected [batch or null, ..., features], got ${JSON.stringify(value)}`);
-    }
-    return value as Shape;
-  }
-
-  initializer(key: string): InitializerName {
-    const value = this.take(key);
-    const at = `${this.where}: ${key}`;
-    if (value === undefined || value === null) throw new TypeError(`${at} is missing; every initializer must be written out`);
-    if (typeof value === 'string') return resolveInitializer(value, at);
-    if (!isPlainObject(value) || typeof value.class_name !== 'string') throw new TypeError(`${at}: expected { class_name, config }, got ${describe(value)}`);
-    const c = isPlainObject(value.config) ? value.config : {};
-    switch (value.class_name) {
-      case 'GlorotUniform':
-        return 'glorotUniform';
-      case 'GlorotNormal':
-        return 'glorotNormal';
-      case 'Zeros':
-        return 'zeros';
-      case 'Ones':
-        return 'ones';
-      case 'Orthogonal':
-        if (c.gain !== undefined && c.gain !== null && c.gain !== 1) throw new TypeError(`${at}: Orthogonal with gain ${JSON.stringify(c.gain)}; lstm-ts implements gain 1`);
-        return 'orthogonal';
-      case 'VarianceScaling':
-        // TF.js writes its glorot initializers in this form.
-        if ((c.scale ?? 1) === 1 && c.mode === 'fan_avg') {
-          if (c.distribution === 'uniform') return 'glorotUniform';
-          if (c.distribution === 'normal' || c.distribution === 'truncated_normal') return 'glorotNormal';
-        }
-        throw new TypeError(`${at}: VarianceScaling ${JSON.stringify(c)} is not a glorot initializer; lstm-ts implements GlorotUniform, GlorotNormal, Orthogonal, Zeros and Ones`);
-      default:
-        throw new TypeError(`${at}: initializer '${value.class_name}' is not one lstm-ts implements (GlorotUniform, GlorotNormal, Orthogonal, Zeros, Ones). It only draws fresh weights, so writing one of those in its place leaves the loaded model unchanged`);
-    }
-  }
-
-  finish(): void {
-    const unknown = Object.keys(this.config).filter((key) => !this.seen.has(key));
-    if (unknown.length > 0) {
-      throw new TypeError(`${this.where}: unsupported config field(s) ${unknown.map((k) => `'${k}'`).join(', ')}; lstm-ts does not know what they would change, so it refuses the model`);
-    }
-  }
+  return { className: registration.className, name, label: where, options, batchInputShape };
 }
 
 function checkWeightSpecs(value: unknown, where: string): TfjsWeightSpec[] {
@@ -657,7 +556,7 @@ function checkWeightSpecs(value: unknown, where: string): TfjsWeightSpec[] {
     if (!isPlainObject(spec)) throw new TypeError(`${at}: expected { name, shape, dtype }, got ${describe(spec)}`);
     const { name, shape, dtype, quantization } = spec;
     if (typeof name !== 'string' || name.length === 0) throw new TypeError(`${at}.name: expected a weight name such as 'lstm_1/kernel', got ${JSON.stringify(name)}`);
-    if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
       throw new TypeError(`${at}.shape (${name}): expected an array of sizes, got ${JSON.stringify(shape)}`);
     }
     if (dtype !== undefined && dtype !== 'float32') throw new TypeError(`${at}.dtype (${name}): expected 'float32', got ${JSON.stringify(dtype)}`);
@@ -677,62 +576,47 @@ function readWeightData(value: unknown, where: string): Uint8Array {
   throw new TypeError(`${where}: expected an ArrayBuffer (or a list of them) of little-endian float32 values, got ${describe(value)}`);
 }
 
-interface DecodedWeight {
+interface IndexedSpec {
+  index: number;
   name: string;
   shape: number[];
-  tensor: Tensor;
+  /** Where its bytes start in the weight data. */
+  offset: number;
 }
 
-/** Cut the bytes into the weights; look them up by name, with tf.keras 2.x's cell-name spelling. */
-function decodeWeights(specs: TfjsWeightSpec[], bytes: Uint8Array, where: string) {
-  const expected = specs.reduce((n, s) => n + 4 * sizeOf(s.shape), 0);
-  if (bytes.length !== expected) {
-    throw new RangeError(`${where}: weightData holds ${bytes.length} bytes, but weightSpecs describe ${specs.length} float32 weights of ${expected} bytes (${bytes.length < expected ? 'truncated' : 'too long'}, or the data of another model)`);
-  }
-  const exact = new Map<string, DecodedWeight>();
-  const shortened = new Map<string, DecodedWeight[]>();
+/** The specs by name, with tf.keras 2.x's cell-name spelling (lstm/lstm_cell/kernel for lstm/kernel), and their byte offsets. */
+function indexWeightSpecs(specs: TfjsWeightSpec[], where: string) {
+  const exact = new Map<string, IndexedSpec>();
+  const shortened = new Map<string, IndexedSpec[]>();
   let offset = 0;
-  for (const spec of specs) {
-    const length = 4 * sizeOf(spec.shape);
-    const data = fromLittleEndianBytes(bytes.slice(offset, offset + length), 'float32');
-    offset += length;
+  specs.forEach((spec, index) => {
     const name = spec.name.replace(/:0$/, '');
     if (exact.has(name)) throw new RangeError(`${where}: weightSpecs name the weight '${name}' twice`);
-    const weight = { name: spec.name, shape: spec.shape, tensor: new Tensor(data, spec.shape) };
-    exact.set(name, weight);
+    const entry = { index, name: spec.name, shape: spec.shape, offset };
+    offset += 4 * sizeOf(spec.shape);
+    exact.set(name, entry);
     // layer/cell/weight → layer/weight (tf.keras 2.x: lstm/lstm_cell/kernel)
     const tokens = name.split('/');
     if (tokens.length >= 3) {
       const short = [...tokens.slice(0, -2), tokens[tokens.length - 1]].join('/');
-      shortened.set(short, [...(shortened.get(short) ?? []), weight]);
+      shortened.set(short, [...(shortened.get(short) ?? []), entry]);
     }
-  }
-  const used = new Set<DecodedWeight>();
-  const find = (layerName: string, weightName: string, at: string): DecodedWeight => {
-    const key = `${layerName}/${weightName}`;
-    let found = exact.get(key);
-    if (found === undefined) {
-      const candidates = shortened.get(key) ?? [];
-      if (candidates.length > 1) throw new RangeError(`${at}: the weights ${candidates.map((c) => `'${c.name}'`).join(', ')} all match ${key}`);
-      found = candidates[0];
-    }
-    if (found === undefined) {
-      throw new RangeError(`${at}: no weight named '${key}' (or '${layerName}/<cell>/${weightName}'); the artifacts hold ${specs.map((s) => `'${s.name}'`).join(', ') || 'no weights'}`);
-    }
-    return found;
-  };
+  });
   return {
-    /** The weight for layerName/weightName, without claiming it. */
-    peek: find,
-    /** The weight for layerName/weightName; each may serve only one weight of the model. */
-    lookup(layerName: string, weightName: string, at: string): DecodedWeight {
-      const found = find(layerName, weightName, at);
-      if (used.has(found)) throw new RangeError(`${at}: weight '${found.name}' would serve two weights of the model`);
-      used.add(found);
+    totalBytes: offset,
+    /** The spec for layerName/weightName. */
+    find(layerName: string, weightName: string, at: string): IndexedSpec {
+      const key = `${layerName}/${weightName}`;
+      let found = exact.get(key);
+      if (found === undefined) {
+        const candidates = shortened.get(key) ?? [];
+        if (candidates.length > 1) throw new RangeError(`${at}: the weights ${candidates.map((c) => `'${c.name}'`).join(', ')} all match ${key}`);
+        found = candidates[0];
+      }
+      if (found === undefined) {
+        throw new RangeError(`${at}: no weight named '${key}' (or '${layerName}/<cell>/${weightName}'); the artifacts hold ${specs.map((s) => `'${s.name}'`).join(', ') || 'no weights'}`);
+      }
       return found;
-    },
-    unused(): string[] {
-      return [...exact.values()].filter((w) => !used.has(w)).map((w) => w.name);
     },
   };
 }
@@ -740,10 +624,6 @@ function decodeWeights(specs: TfjsWeightSpec[], bytes: Uint8Array, where: string
 // ---------------------------------------------------------------------------------------------
 // Small helpers
 // ---------------------------------------------------------------------------------------------
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) && !ArrayBuffer.isView(value) && !isArrayBuffer(value);
-}
 
 /** instanceof fails across realms (a worker's, a vm context's buffers); the tag does not. */
 function isArrayBuffer(value: unknown): value is ArrayBuffer {

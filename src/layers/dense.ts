@@ -24,7 +24,9 @@ import { initialize, resolveInitializer, type InitializerName } from '../tensor/
 import { Tensor, assertFinite, formatShape, sameShape, toTensor } from '../tensor/tensor.js';
 import { checkBoolean, checkOptions, checkPositiveInteger } from '../common/options.js';
 import { resolveActivation } from './activations.js';
+import { kerasActivation, kerasInitializer } from './keras-config.js';
 import { BASE_LAYER_OPTION_KEYS, Layer, backwardTrusted, forwardTrusted, outputMask, type BaseLayerOptions, type ForwardOptions, type LayerConfig, type Shape } from './layer.js';
+import { registerLayer } from './registry.js';
 
 /** The key of Dense's unchecked backwardFromLogits, for the model's fused losses (as layer.ts' backwardTrusted). */
 export const backwardFromLogitsTrusted: unique symbol = Symbol('backwardFromLogitsTrusted');
@@ -266,3 +268,47 @@ export class Dense extends Layer {
     };
   }
 }
+
+registerLayer({
+  className: 'Dense',
+  fromConfig: (config) => new Dense(config as unknown as DenseOptions),
+  // kernel [I, U], bias [U]
+  weightShapes(config, inputShape) {
+    const inputDim = inputShape[inputShape.length - 1];
+    if (inputShape.length < 2 || typeof inputDim !== 'number') {
+      throw new RangeError(`Dense ${String(config.name)}: expected an input shape [batch, ..., features] with a known feature count, got ${formatShape(inputShape)}`);
+    }
+    const units = config.units as number;
+    return config.useBias === false ? [[inputDim, units]] : [[inputDim, units], [units]];
+  },
+  keras: {
+    toKerasConfig: (c) => ({
+      units: c.units,
+      activation: kerasActivation(c.activation),
+      use_bias: c.useBias,
+      kernel_initializer: kerasInitializer(c.kernelInitializer),
+      bias_initializer: kerasInitializer(c.biasInitializer),
+      kernel_regularizer: null,
+      bias_regularizer: null,
+      activity_regularizer: null,
+      kernel_constraint: null,
+      bias_constraint: null,
+    }),
+    fromKerasConfig(r) {
+      const options = {
+        units: r.take('units'),
+        activation: r.activation('activation'),
+        useBias: r.take('use_bias'),
+        kernelInitializer: r.initializer('kernel_initializer'),
+        biasInitializer: r.initializer('bias_initializer'),
+      };
+      r.expectNone(['kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint'], 'regularizers and constraints');
+      r.expect('lora_rank', (v) => v === null || v === undefined, 'null');
+      return options;
+    },
+    inputShapeFromWeights: (weightShape) => {
+      const kernel = weightShape('kernel');
+      return kernel === undefined ? undefined : [null, kernel[0]];
+    },
+  },
+});

@@ -178,3 +178,9 @@ export class LSTM extends RNN {
     };
   }
 }
+
+// The layer registry (registry.ts): save / load, the TF.js format and summary find LSTM through it.
+// (Imports are hoisted; these two sit here to keep the registration in one place.)
+import { lstmKeras, lstmWeightShapes } from './lstm-keras.js';
+import { registerLayer } from './registry.js';
+registerLayer({ className: 'LSTM', fromConfig: (config) => new LSTM(config as unknown as LSTMOptions), weightShapes: lstmWeightShapes, keras: lstmKeras });

@@ -22,6 +22,7 @@ import type { TypedArray } from '../tensor/alloc.js';
 import { sigmoid } from '../tensor/elementwise.js';
 import { Tensor } from '../tensor/tensor.js';
 import { EPSILON, runKernel, withKernel, type Loss, type LossResult } from './loss.js';
+import { registerLoss } from './registry.js';
 import { checkDenseTargets, checkPredictions, checkProbabilities } from './targets.js';
 
 const NAME = 'binaryCrossentropy';
@@ -80,3 +81,5 @@ export const binaryCrossentropy: Loss = {
   compute,
   fromLogits: (activation: string) => (activation === 'sigmoid' ? sigmoidBinaryCrossentropy : undefined),
 };
+
+registerLoss(binaryCrossentropy);

@@ -22,6 +22,7 @@
 import type { TypedArray } from '../tensor/alloc.js';
 import { Tensor, sameShape } from '../tensor/tensor.js';
 import { EPSILON, runKernel, withKernel, type Loss, type LossResult } from './loss.js';
+import { registerLoss } from './registry.js';
 import { checkDenseTargets, checkProbabilities, checkProbabilityRows, checkPredictions } from './targets.js';
 
 const NAME = 'categoricalCrossentropy';
@@ -117,3 +118,5 @@ export const categoricalCrossentropy: Loss = {
   compute,
   fromLogits: (activation: string) => (activation === 'softmax' ? softmaxCategoricalCrossentropy : undefined),
 };
+
+registerLoss(categoricalCrossentropy);

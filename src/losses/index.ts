@@ -4,4 +4,4 @@ export { categoricalCrossentropy, softmaxCategoricalCrossentropy } from './categ
 export { sparseCategoricalCrossentropy, softmaxSparseCategoricalCrossentropy } from './sparse-categorical-crossentropy.js';
 export { binaryCrossentropy, sigmoidBinaryCrossentropy } from './binary-crossentropy.js';
 export { meanSquaredError } from './mean-squared-error.js';
-export { getLoss, LOSS_NAMES } from './registry.js';
+export { getLoss, registerLoss, LOSS_NAMES } from './registry.js';

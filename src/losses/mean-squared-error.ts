@@ -10,6 +10,7 @@
 import type { TypedArray } from '../tensor/alloc.js';
 import { Tensor } from '../tensor/tensor.js';
 import { runKernel, withKernel, type Loss, type LossResult } from './loss.js';
+import { registerLoss } from './registry.js';
 import { checkDenseTargets, checkPredictions } from './targets.js';
 
 function validateTargets(yTrue: Tensor, predictionShape: readonly number[], argument: string): void {
@@ -42,3 +43,5 @@ export const meanSquaredError: Loss = {
   validateTargets,
   compute,
 };
+
+registerLoss(meanSquaredError, ['mse']);

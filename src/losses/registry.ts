@@ -1,20 +1,25 @@
 /**
- * Loss lookup by name: the camelCase names, the Keras snake_case spellings, and 'mse'.
- * A Loss object (one of ours, or a user's own implementing the Loss contract) passes through.
+ * The loss registry: each loss registers itself at the end of its file (`registerLoss(loss,
+ * aliases)`) under its camelCase name, its Keras snake_case name and any aliases ('mse'), so a
+ * new loss is one file and one export line. A Loss object (one of ours, or a user's own
+ * implementing the Loss contract) passes through getLoss.
  */
 import { describe } from '../tensor/tensor.js';
-import { binaryCrossentropy } from './binary-crossentropy.js';
-import { categoricalCrossentropy } from './categorical-crossentropy.js';
 import type { Loss } from './loss.js';
-import { meanSquaredError } from './mean-squared-error.js';
-import { sparseCategoricalCrossentropy } from './sparse-categorical-crossentropy.js';
 
-const LOSSES: readonly Loss[] = [categoricalCrossentropy, sparseCategoricalCrossentropy, binaryCrossentropy, meanSquaredError];
+const BY_NAME = new Map<string, Loss>();
 
-const BY_NAME = new Map<string, Loss>([...LOSSES.flatMap((loss) => [[loss.name, loss], [loss.kerasName, loss]] as [string, Loss][]), ['mse', meanSquaredError]]);
+/** Every name getLoss accepts, in registration order (a live list: registering a loss adds its names). */
+export const LOSS_NAMES: readonly string[] = [];
 
-/** Every name getLoss accepts. */
-export const LOSS_NAMES: readonly string[] = [...BY_NAME.keys()];
+/** Register a loss under loss.name, loss.kerasName and `aliases`. */
+export function registerLoss(loss: Loss, aliases: readonly string[] = []): void {
+  if (!isLoss(loss) || typeof loss.kerasName !== 'string') throw new TypeError(`registerLoss: expected a Loss with name, kerasName, validateTargets() and compute(), got ${describe(loss)}`);
+  for (const name of [loss.name, loss.kerasName, ...aliases]) {
+    if (!BY_NAME.has(name)) (LOSS_NAMES as string[]).push(name);
+    BY_NAME.set(name, loss);
+  }
+}
 
 export function getLoss(nameOrLoss: string | Loss): Loss {
   if (typeof nameOrLoss === 'string') {

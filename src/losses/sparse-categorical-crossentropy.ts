@@ -23,6 +23,7 @@
 import type { TypedArray } from '../tensor/alloc.js';
 import { Tensor } from '../tensor/tensor.js';
 import { EPSILON, runKernel, withKernel, type Loss, type LossResult } from './loss.js';
+import { registerLoss } from './registry.js';
 import { checkClassIndices, checkPredictions } from './targets.js';
 
 const NAME = 'sparseCategoricalCrossentropy';
@@ -100,3 +101,5 @@ export const sparseCategoricalCrossentropy: Loss = {
   compute,
   fromLogits: (activation: string) => (activation === 'softmax' ? softmaxSparseCategoricalCrossentropy : undefined),
 };
+
+registerLoss(sparseCategoricalCrossentropy);

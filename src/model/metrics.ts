@@ -27,20 +27,25 @@ export interface MetricCount {
   total: number;
 }
 
-/** Every metric name compile accepts, and the accuracy it names ('auto': chosen from the loss). */
-const METRICS = new Map<string, AccuracyKind | 'auto'>([
-  ['accuracy', 'auto'],
-  ['acc', 'auto'],
-  ['binaryAccuracy', 'binary'],
-  ['binary_accuracy', 'binary'],
-  ['categoricalAccuracy', 'categorical'],
-  ['categorical_accuracy', 'categorical'],
-  ['sparseCategoricalAccuracy', 'sparseCategorical'],
-  ['sparse_categorical_accuracy', 'sparseCategorical'],
-]);
+/** The metric registry: every name compile accepts, and the accuracy it names ('auto': chosen from the loss). */
+const METRICS = new Map<string, AccuracyKind | 'auto'>();
 
-/** Every metric name compile accepts. */
-export const METRIC_NAMES: readonly string[] = [...METRICS.keys()];
+/** Every metric name compile accepts, in registration order (a live list). */
+export const METRIC_NAMES: readonly string[] = [];
+
+/** Register metric names (camelCase and Keras' snake_case) for an accuracy; save / load and compile find them here. */
+export function registerMetric(names: readonly string[], kind: AccuracyKind | 'auto'): void {
+  for (const name of names) {
+    if (!METRICS.has(name)) (METRIC_NAMES as string[]).push(name);
+    METRICS.set(name, kind);
+  }
+}
+
+// Each accuracy beside the code that counts it (countCorrect below).
+registerMetric(['accuracy', 'acc'], 'auto');
+registerMetric(['binaryAccuracy', 'binary_accuracy'], 'binary');
+registerMetric(['categoricalAccuracy', 'categorical_accuracy'], 'categorical');
+registerMetric(['sparseCategoricalAccuracy', 'sparse_categorical_accuracy'], 'sparseCategorical');
 
 /** The accuracy `metric` names for a model trained with the loss `lossName` and `outputUnits` outputs; throws on an unknown name or one that cannot read the loss's targets. */
 export function resolveAccuracy(metric: unknown, lossName: string, outputUnits: number): AccuracyKind {

@@ -25,9 +25,9 @@
 import { checkBoolean, checkNonNegativeNumber, checkOptions, checkPositiveInteger } from '../common/options.js';
 import { argmaxRows } from '../data/argmax.js';
 import { batchIndices, gatherRows, rowRange, splitValidation } from '../data/batches.js';
+import { LSTM } from '../layers/lstm.js';
 import { Dense, backwardFromLogitsTrusted } from '../layers/dense.js';
 import { backwardTrusted, forwardTrusted, outputMask, type Layer, type Shape } from '../layers/layer.js';
-import { LSTM } from '../layers/lstm.js';
 import { layerFromConfig } from '../layers/registry.js';
 import { getLoss } from '../losses/index.js';
 import type { LogitsLoss, Loss, LossResult } from '../losses/index.js';
@@ -39,8 +39,8 @@ import { Tensor, assertFinite, describe, firstNonFinite, formatShape, sameShape,
 import type { Callback, Logs, TrainingModel } from './callbacks.js';
 import { countCorrect, resolveAccuracy, type AccuracyKind } from './metrics.js';
 import { ProgressBar, callbackProgressSink, defaultProgressSink, type ProgressSink } from './progress.js';
-import { modelFromJSON, modelToJSON, type SequentialJSON } from './serialization.js';
-import { fromTfjsArtifacts, toTfjsArtifacts, type TfjsArtifactsInput, type TfjsModelArtifacts } from '../io/tfjs.js';
+import { decodeModelJSON, modelToJSON, withContext, type SequentialJSON } from './serialization.js';
+import { withoutDrawing } from '../tensor/initializers.js';
 import { formatSummary } from './summary.js';
 import { FusedStep } from './fused-step.js';
 
@@ -356,24 +356,38 @@ export class Sequential implements TrainingModel {
     return text;
   }
 
-  /** Architecture, compile settings, exact weights and optimizer state, as a JSON-ready object. */
+  /** Architecture, compile settings, exact weights and optimizer state, as a JSON-ready object (src/model/serialization.ts). */
   toJSON(): SequentialJSON {
-    return modelToJSON(this);
+    this.build();
+    const compiled = this.compiled;
+    return modelToJSON({
+      name: this.name,
+      dtype: this.dtype,
+      inputShape: this.builtInputShape!,
+      layers: this.layerList,
+      weightNames: this.weightNames,
+      weights: this.trainableWeights,
+      compile: compiled === undefined ? undefined : { loss: compiled.loss.name, metrics: [...compiled.metricNames], optimizer: compiled.optimizer },
+    });
   }
 
-  /** Rebuild a model saved with toJSON (the object, or its JSON text); refuses a corrupted or truncated one. */
+  /**
+   * Rebuild a model saved with toJSON (the object, or its JSON text). The whole document is
+   * checked first (serialization.ts); a damaged or changed one is refused. The layers are then
+   * built without drawing initial weights (no random number is consumed) and the saved ones set.
+   */
   static fromJSON(json: unknown): Sequential {
-    return modelFromJSON(json);
-  }
-
-  /** The model as TF.js ModelArtifacts, for `tf.loadLayersModel(tf.io.fromMemory(artifacts))` (src/io/tfjs.ts). */
-  toTfjsArtifacts(): TfjsModelArtifacts {
-    return toTfjsArtifacts(this);
-  }
-
-  /** Build a model from TF.js ModelArtifacts (TF.js's model.save, or Keras through tensorflowjs_converter); weights matched by name. */
-  static fromTfjsArtifacts(artifacts: TfjsArtifactsInput): Sequential {
-    return fromTfjsArtifacts(artifacts);
+    return withContext('Sequential.fromJSON', () => {
+      const saved = decodeModelJSON(json);
+      const model = withoutDrawing(() => {
+        const m = new Sequential(saved.layers, { name: saved.name, dtype: saved.dtype });
+        m.build(saved.inputShape);
+        return m;
+      });
+      model.setWeights(saved.weights);
+      if (saved.compile !== undefined) model.compile(saved.compile);
+      return model;
+    });
   }
 
   // ---------------------------------------------------------------------------------------------

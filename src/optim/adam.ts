@@ -30,6 +30,7 @@ import { checkNonNegativeNumber, checkOptions } from '../common/options.js';
 import { checkClipOptions, clipElement, type ClipOptions } from './clip.js';
 import { checkInRange, checkPositiveNumber } from './option-checks.js';
 import { Optimizer } from './optimizer.js';
+import { registerOptimizer } from './registry.js';
 import { AdamWasm } from './wasm/adam-wasm.js';
 import { Tensor } from '../tensor/tensor.js';
 
@@ -207,3 +208,8 @@ export function adamFloat32(
     w[j] = f(w[j] - f(f(lr * mj) / f(f(Math.sqrt(vj)) + eps))); // w ← w - lr_t·m / (sqrt(v) + ε)
   }
 }
+
+registerOptimizer({
+  className: 'Adam', names: ['adam'], fromConfig: (config) => new Adam(config as AdamOptions), nonNegativeSlots: ['v'],
+  keras: { className: 'Adam', fields: { learningRate: 'learning_rate', beta1: 'beta_1', beta2: 'beta_2', epsilon: 'epsilon', clipNorm: 'clipnorm', clipValue: 'clipvalue' } },
+});

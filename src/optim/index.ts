@@ -3,5 +3,5 @@ export { Optimizer, type OptimizerName, type OptimizerState } from './optimizer.
 export { SGD, type SGDOptions } from './sgd.js';
 export { Adam, type AdamOptions } from './adam.js';
 export { RMSprop, type RMSpropOptions } from './rmsprop.js';
-export { getOptimizer } from './registry.js';
+export { getOptimizer, registerOptimizer, optimizerRegistration, registeredOptimizerClasses, optimizerToKerasConfig, optimizerFromKerasConfig, type OptimizerRegistration } from './registry.js';
 export type { ClipOptions } from './clip.js';

@@ -22,7 +22,8 @@ import { Tensor, assertFinite, describe, formatShape, sameShape, toTensor, zeros
 import { checkNonNegativeNumber } from '../common/options.js';
 import { normScale, valueLimit, type Clipping } from './clip.js';
 
-export type OptimizerName = 'SGD' | 'Adam' | 'RMSprop';
+/** The built-in optimizers' class names; a registered optimizer of one's own (optim/registry.ts) has its own. */
+export type OptimizerName = 'SGD' | 'Adam' | 'RMSprop' | (string & {});
 
 /**
  * The key of the optimizer's unchecked update, for the model's training step only (not exported

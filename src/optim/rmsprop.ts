@@ -35,6 +35,7 @@ import { checkBoolean, checkNonNegativeNumber, checkOptions } from '../common/op
 import { checkClipOptions, clipElement, type ClipOptions } from './clip.js';
 import { checkInRange, checkPositiveNumber } from './option-checks.js';
 import { Optimizer } from './optimizer.js';
+import { registerOptimizer } from './registry.js';
 
 export interface RMSpropOptions extends ClipOptions {
   /** Default 0.001. */
@@ -158,3 +159,8 @@ export function rmspropFloat32(
     }
   }
 }
+
+registerOptimizer({
+  className: 'RMSprop', names: ['rmsprop'], fromConfig: (config) => new RMSprop(config as RMSpropOptions), nonNegativeSlots: ['ms'],
+  keras: { className: 'RMSprop', fields: { learningRate: 'learning_rate', rho: 'rho', momentum: 'momentum', epsilon: 'epsilon', centered: 'centered', clipNorm: 'clipnorm', clipValue: 'clipvalue' } },
+});

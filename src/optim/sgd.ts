@@ -12,6 +12,7 @@ import { checkBoolean, checkNonNegativeNumber, checkOptions } from '../common/op
 import { checkClipOptions, clipElement, type ClipOptions } from './clip.js';
 import { checkInRange } from './option-checks.js';
 import { Optimizer } from './optimizer.js';
+import { registerOptimizer } from './registry.js';
 
 export interface SGDOptions extends ClipOptions {
   /** Default 0.01. */
@@ -71,3 +72,8 @@ export class SGD extends Optimizer {
     }
   }
 }
+
+registerOptimizer({
+  className: 'SGD', names: ['sgd'], fromConfig: (config) => new SGD(config as SGDOptions),
+  keras: { className: 'SGD', fields: { learningRate: 'learning_rate', momentum: 'momentum', nesterov: 'nesterov', clipNorm: 'clipnorm', clipValue: 'clipvalue' } },
+});

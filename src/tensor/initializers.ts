@@ -9,6 +9,10 @@
  *
  * For a 2-D shape [rows, cols], fanIn = rows and fanOut = cols (Keras' rule), so an LSTM kernel
  * [inputDim, 4·units] has fanOut = 4·units.
+ *
+ * `withoutDrawing(build)` runs `build` with every initializer giving zeros and drawing nothing:
+ * loading a saved model builds its layers that way, since their weights are replaced at once, so
+ * loading costs no random numbers (the seeded stream is where it was) and no time drawing them.
  */
 import { allocate, type DType } from './alloc.js';
 import { randomNormal, randomUniform } from './random.js';
@@ -46,7 +50,26 @@ export function computeFans(shape: readonly number[]): { fanIn: number; fanOut: 
   return { fanIn: shape[shape.length - 2] * receptive, fanOut: shape[shape.length - 1] * receptive };
 }
 
+/** True inside withoutDrawing: initialize gives zeros and draws nothing. */
+let drawing = true;
+
+/**
+ * Run `build` with every initializer giving zeros without drawing a random number (for weights
+ * about to be replaced, as when a saved model is loaded). Restores the previous mode afterwards,
+ * also when `build` throws.
+ */
+export function withoutDrawing<T>(build: () => T): T {
+  const before = drawing;
+  drawing = false;
+  try {
+    return build();
+  } finally {
+    drawing = before;
+  }
+}
+
 export function initialize(name: InitializerName, shape: readonly number[], dtype: DType): Tensor {
+  if (!drawing) return new Tensor(allocate(dtype, sizeOf(shape)), shape);
   switch (name) {
     case 'zeros':
       return new Tensor(allocate(dtype, sizeOf(shape)), shape);

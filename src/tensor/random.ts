@@ -57,11 +57,6 @@ export function randomUniform(): number {
   return (high * 67108864 + low) / 9007199254740992;
 }
 
-/** Uniform in [low, high). */
-export function randomUniformRange(low: number, high: number): number {
-  return low + (high - low) * randomUniform();
-}
-
 /** A uniformly drawn integer in [0, n). */
 export function randomInt(n: number): number {
   return Math.floor(randomUniform() * n);

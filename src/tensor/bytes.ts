@@ -2,7 +2,7 @@
  * Weights as bytes, the same in Node and browsers: little-endian float32 / float64 encoding,
  * base64 text, and a CRC-32 checksum so a corrupted file is caught before it becomes a model.
  */
-import { allocate, type DType, type TypedArray } from '../tensor/alloc.js';
+import { allocate, type DType, type TypedArray } from './alloc.js';
 
 /** The values of a typed array as little-endian bytes (whatever the machine's byte order). */
 export function toLittleEndianBytes(values: TypedArray): Uint8Array {
@@ -82,6 +82,11 @@ const CRC_TABLE = (() => {
   }
   return table;
 })();
+
+/** CRC-32 of a text's UTF-8 bytes (a saved document's checksum), as 8 hex digits. */
+export function crc32OfText(text: string): string {
+  return crc32(new TextEncoder().encode(text));
+}
 
 /** CRC-32 (the zlib / PNG polynomial) as 8 hex digits. */
 export function crc32(bytes: Uint8Array): string {
