@@ -7,7 +7,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LSTM, RNN, Tensor, gradCheck, setSeed, tensor, type LayerConfig, type RNNOptions, type RecurrentCell, type RecurrentWeights, type SequenceBuffers } from '../src/index.js';
+import { Dense, LSTM, RNN, Sequential, Tensor, gradCheck, registerLayer, setSeed, tensor, type LayerConfig, type RNNOptions, type RecurrentCell, type RecurrentWeights, type SequenceBuffers } from '../src/index.js';
 import { mulberry32 } from './helpers/random.js';
 
 const bits = (t: Tensor): number[] => Array.from(t.data, (v) => v); // float64 values compared exactly
@@ -121,6 +121,9 @@ class MinimalRNN extends RNN {
   }
 }
 
+// ... and its one registration (what the layer file ends with): save / load and summary find it.
+registerLayer({ className: 'MinimalRNN', fromConfig: (config) => new MinimalRNN(config as unknown as RNNOptions) });
+
 /** The same network as a plain loop, per sample and step (no masking: the samples are not padded). */
 function plainRNN(x: Tensor, W: Tensor, U: Tensor, b: Tensor, h0: number[][]): number[][][] {
   const [B, T, I] = x.shape as [number, number, number];
@@ -173,6 +176,20 @@ describe('a toy cell through the sequence loop', () => {
         expect(result.entriesSkipped).toBe(6);
       }
     }
+  });
+
+  it('trains in a model, saves and loads through the registry (toJSON / fromJSON: same weights, same predictions), and summary counts its parameters', () => {
+    setSeed(3);
+    const model = new Sequential([new MinimalRNN({ units: 4, inputShape: [3, 2], maskValue: 0 }), new Dense({ units: 2, activation: 'softmax' })]);
+    model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
+    const x = randomTensor([6, 3, 2], 9, 'float32');
+    const y = tensor([[1, 0], [0, 1], [1, 0], [0, 1], [1, 0], [0, 1]]);
+    const { history } = model.fit(x, y, { epochs: 5, batchSize: 3, verbose: 0 });
+    expect(history.loss[4]).toBeLessThan(history.loss[0]);
+    const loaded = Sequential.fromJSON(JSON.parse(JSON.stringify(model.toJSON())));
+    expect(loaded.layers[0]).toBeInstanceOf(MinimalRNN);
+    expect(Array.from(loaded.predict(x).data)).toEqual(Array.from(model.predict(x).data));
+    expect(model.summary(null)).toMatch(/\(MinimalRNN\)\s.*\b28\b/); // 2·4 + 4·4 + 4
   });
 
   it('is masked by the loop: pre-padding changes neither the output nor the gradients', () => {
