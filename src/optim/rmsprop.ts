@@ -65,7 +65,8 @@ export class RMSprop extends Optimizer {
     };
   }
 
-  protected update(w: TypedArray, g: TypedArray, slots: TypedArray[], scale: number, limit: number): void {
+  /** Returns Σ x·0 over the new w and slots as stored (0 while finite: optimizer.ts undoes the update otherwise). */
+  protected update(w: TypedArray, g: TypedArray, slots: TypedArray[], scale: number, limit: number): number {
     const lr = this.learningRate;
     const rho = this.rho;
     const mu = this.momentum;
@@ -73,15 +74,18 @@ export class RMSprop extends Optimizer {
     const ms = slots[0]; // running mean of g², shaped like w
     const mom = mu > 0 ? slots[1] : undefined; // momentum buffer
     const mg = this.centered ? slots[slots.length - 1] : undefined; // running mean of g
+    let check = 0;
     // tf.keras 2 RMSprop, one loop for all four variants (the branches are loop-invariant).
     for (let j = 0; j < w.length; j++) {
       const gj = clipElement(scale * g[j], limit);
       const msj = rho * ms[j] + (1 - rho) * gj * gj; // ms ← ρ ms + (1-ρ) g²
       ms[j] = msj;
+      check += ms[j] * 0; // as stored (a float32 store may overflow)
       let d = msj;
       if (mg !== undefined) {
         const mgj = rho * mg[j] + (1 - rho) * gj; // mg ← ρ mg + (1-ρ) g
         mg[j] = mgj;
+        check += mg[j] * 0;
         d = msj - mgj * mgj; // d = ms - mg²
         if (d < 0) d = 0;
       }
@@ -90,9 +94,12 @@ export class RMSprop extends Optimizer {
         const momj = mu * mom[j] + step; // mom ← μ mom + lr·g / (sqrt(d) + ε)
         mom[j] = momj;
         w[j] -= momj; // w ← w - mom
+        check += mom[j] * 0 + w[j] * 0;
       } else {
         w[j] -= step; // w ← w - lr·g / (sqrt(d) + ε)
+        check += w[j] * 0;
       }
     }
+    return check;
   }
 }
