@@ -38,6 +38,12 @@ export const outputMask: unique symbol = Symbol('outputMask');
  * memory), and after it (what the layer keeps from a forward and backward: carried state, its
  * buffers, its weight gradients).
  */
+/**
+ * The key of a stateful layer's live carried-state tensors (not copies), internal like the above:
+ * the model copies them before a training step and writes the copies back if the step is undone.
+ * undefined: the layer offers none (the model then uses getStates / resetStates).
+ */
+export const liveStates: unique symbol = Symbol('liveStates');
 export const stepKernel: unique symbol = Symbol('stepKernel');
 export const beforeStep: unique symbol = Symbol('beforeStep');
 export const afterStep: unique symbol = Symbol('afterStep');
@@ -206,6 +212,11 @@ export abstract class Layer {
 
   /** Zero the carried states, or set them to the given values. A no-op for stateless layers. */
   resetStates(_states?: TensorLike[]): void {}
+
+  /** The live carried-state tensors (see the symbol); undefined unless a layer offers them. */
+  [liveStates](): Tensor[] | undefined {
+    return undefined;
+  }
 
   get stateful(): boolean {
     return false;

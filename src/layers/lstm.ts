@@ -12,7 +12,7 @@ import { Tensor, assertFinite, describe, formatShape, sameShape, toTensor, type 
 import { checkBoolean, checkOptions, checkPositiveInteger } from '../common/options.js';
 import { resolveActivation } from './activations.js';
 import { LSTMKernel, fusedLSTMShape, fusedLSTMKernelEnabled, prepareLSTMKernel } from './wasm/lstm-wasm.js';
-import { BASE_LAYER_OPTION_KEYS, Layer, afterStep, backwardTrusted, beforeStep, forwardTrusted, outputMask, stepKernel, type BaseLayerOptions, type ForwardOptions, type LayerConfig, type Shape } from './layer.js';
+import { BASE_LAYER_OPTION_KEYS, Layer, afterStep, backwardTrusted, beforeStep, forwardTrusted, liveStates, outputMask, stepKernel, type BaseLayerOptions, type ForwardOptions, type LayerConfig, type Shape } from './layer.js';
 
 /** The cell activation (applied to the candidate g and to c_t). */
 export type LSTMActivation = 'tanh' | 'relu' | 'linear';
@@ -675,6 +675,11 @@ export class LSTM extends Layer {
   override getStates(): Tensor[] {
     if (this.stateH === undefined || this.stateC === undefined) return [];
     return [this.stateH.clone(), this.stateC.clone()];
+  }
+
+  /** The carried [h, c] themselves (for the model's undo of a training step); [] when not stateful. */
+  override [liveStates](): Tensor[] {
+    return this.stateH === undefined || this.stateC === undefined ? [] : [this.stateH, this.stateC];
   }
 
   /** Zero the carried state, or set it to [h, c] (each [B, H]). A no-op for stateless layers. */
