@@ -573,7 +573,9 @@ export class Sequential implements TrainingModel {
     const ys = this.readTargets(y, xs, 'y');
     const batchSize = this.resolveBatchSize(opts.batchSize, xs.shape[0], 'evaluate', 'x');
     this.build(this.inputShapeFor(xs));
+    const kept = this.keepStates();
     const figures = this.evaluateTensors(xs, ys, batchSize, compiled);
+    if (kept !== undefined) this.checkCarriedStates(kept, 'evaluate');
     const result: Record<string, number> = { loss: figures.loss };
     const metricName = compiled.metricNames[0];
     if (metricName) result[metricName] = figures.correct / figures.counted;
@@ -591,11 +593,13 @@ export class Sequential implements TrainingModel {
     const outShape = this.concreteOutputShape(xs.shape);
     const out = new Tensor(allocate(this.dtype, sizeOf(outShape)), outShape);
     const rowSize = sizeOf(outShape.slice(1));
+    const kept = this.keepStates();
     for (let start = 0; start < n; start += batchSize) {
       const end = Math.min(start + batchSize, n);
       const yb = this.forward(rowRange(xs, start, end));
       out.data.set(yb.data, start * rowSize);
     }
+    if (kept !== undefined) this.checkCarriedStates(kept, 'predict');
     return out;
   }
 
@@ -796,6 +800,25 @@ export class Sequential implements TrainingModel {
       copies.length = live.length;
     }
     return kept;
+  }
+
+  /**
+   * After predict / evaluate on a stateful model: a carried state that overflowed (finite weights
+   * can do it with a 'relu' or 'linear' cell activation in float32) would poison every later batch,
+   * so the states are put back as they were before the call and the call throws.
+   */
+  private checkCarriedStates(kept: KeptState[], where: string): void {
+    for (const layer of this.layerList) {
+      if (!layer.stateful) continue;
+      const states = layer[liveStates]() ?? layer.getStates();
+      for (const t of states) {
+        const at = firstNonFinite(t.data);
+        if (at < 0) continue;
+        const value = t.data[at];
+        this.restoreStates(kept);
+        throw new RangeError(`${where}: the carried state of layer ${layer.name} became ${value} (the forward overflowed ${this.dtype}); the carried states are put back as they were before this call (scale the inputs down, or use the 'tanh' activation, whose cell state cannot overflow)`);
+      }
+    }
   }
 
   /** Put back the carried states keepStates copied. */
