@@ -352,22 +352,40 @@ export class Sequential implements TrainingModel {
     return this.layerList.flatMap((l) => l.getWeights());
   }
 
-  /** Replace every weight; all shapes are checked before anything is written. */
+  /**
+   * Replace every weight; all shapes are checked before anything is written. An unbuilt model
+   * whose first layer declares its input shape is checked against the weights it would be built
+   * with (zeros-initialized copies of its layers) before it is built.
+   */
   setWeights(weights: TensorLike[]): void {
-    this.assertBuilt('setWeights');
-    const live = this.trainableWeights;
-    const names = this.weightNames;
-    if (!Array.isArray(weights) || weights.length !== live.length) {
-      throw new RangeError(`setWeights: expected ${live.length} weights (${names.join(', ')}), got ${Array.isArray(weights) ? weights.length : describe(weights)}`);
+    let expected: { names: string[]; shapes: (readonly number[])[]; dtypes: DType[] };
+    if (!this.built && this.layerList.length > 0 && this.layerList[0].batchInputShape !== undefined) {
+      const probes = this.checkBuildable(this.layerList[0].batchInputShape);
+      const planned = this.layerList.map((l, i) => probes[i] ?? l);
+      expected = {
+        names: planned.flatMap((l) => l.weightNames.map((n) => `${l.name}/${n}`)),
+        shapes: planned.flatMap((l) => l.trainableWeights.map((w) => w.shape)),
+        dtypes: planned.flatMap((l) => l.trainableWeights.map((w) => w.dtype)),
+      };
+    } else {
+      this.assertBuilt('setWeights');
+      const live = this.trainableWeights;
+      expected = { names: this.weightNames, shapes: live.map((w) => w.shape), dtypes: live.map((w) => w.dtype) };
+    }
+    const { names, shapes, dtypes } = expected;
+    if (!Array.isArray(weights) || weights.length !== shapes.length) {
+      throw new RangeError(`setWeights: expected ${shapes.length} weights (${names.join(', ')}), got ${Array.isArray(weights) ? weights.length : describe(weights)}`);
     }
     const incoming = weights.map((w, i) => {
-      const t = toTensor(w, `setWeights: weight ${i} (${names[i]})`, live[i].dtype);
-      if (t.rank !== live[i].rank || t.shape.some((d, axis) => d !== live[i].shape[axis])) {
-        throw new RangeError(`setWeights: weight ${i} (${names[i]}) has shape ${formatShape(t.shape)}, expected ${formatShape(live[i].shape)}`);
+      const t = toTensor(w, `setWeights: weight ${i} (${names[i]})`, dtypes[i]);
+      if (t.rank !== shapes[i].length || t.shape.some((d, axis) => d !== shapes[i][axis])) {
+        throw new RangeError(`setWeights: weight ${i} (${names[i]}) has shape ${formatShape(t.shape)}, expected ${formatShape(shapes[i])}`);
       }
       assertFinite(t, `setWeights: weight ${i} (${names[i]})`);
       return t;
     });
+    this.assertBuilt('setWeights');
+    const live = this.trainableWeights;
     incoming.forEach((t, i) => live[i].data.set(t.data));
   }
 
@@ -383,6 +401,7 @@ export class Sequential implements TrainingModel {
 
   /** The Keras summary table; printed with `print` (console.log by default) and returned. */
   summary(print: ((line: string) => void) | null = console.log): string {
+    if (print !== null && typeof print !== 'function') throw new TypeError(`summary: print: expected a function receiving each line, or null, got ${describe(print)}`);
     this.build();
     const rows = this.layerList.reduce<{ shape: Shape; rows: { name: string; type: string; outputShape: Shape; params: number }[] }>(
       (acc, layer) => {
@@ -886,7 +905,11 @@ export class Sequential implements TrainingModel {
       if (this.layerList.length === 0) throw new Error(`Sequential ${this.name}: the model has no layers`);
       if (xs.rank < 2) throw new RangeError(`${argument}: expected a tensor with a sample axis first, got shape ${formatShape(xs.shape)}`);
       expected = this.inputShapeFor(xs);
-      this.checkBuildable(expected);
+      try {
+        this.checkBuildable(expected);
+      } catch (error) {
+        throw new Error(`${argument}: has shape ${formatShape(xs.shape)}, which the model cannot be built for: ${(error as Error).message}`);
+      }
     }
     const wanted = `[${['samples', ...expected.slice(1).map((d) => (d === null ? 'any' : String(d)))].join(', ')}]`;
     if (xs.rank !== expected.length) {
