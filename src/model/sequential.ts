@@ -96,7 +96,7 @@ export interface PredictOptions {
   batchSize?: number;
 }
 
-/** What `fit` returns, as Keras' History: per-epoch figures under Keras' key names. */
+/** What `fit` returns, as Keras' History: per-epoch figures under Keras' key names (also `error.history` when fit stops on a non-finite batch). */
 export interface History {
   history: Record<string, number[]>;
   epoch: number[];
@@ -444,6 +444,13 @@ export class Sequential implements TrainingModel {
    * Train for `epochs` epochs. Returns Keras' History: `history.loss[e]` is the mean of the
    * batch losses of epoch e, each computed before its batch's update, weighted by batch size;
    * `history.accuracy` likewise; `val_*` figures are computed after the epoch's updates.
+   *
+   * Every argument is checked before anything changes (an unbuilt model stays unbuilt, no random
+   * number is drawn). A batch whose loss, gradient or update would be non-finite stops training:
+   * that batch is undone (weights, optimizer slots and iterations, carried states as after the
+   * previous batch) and fit throws an Error naming the epoch and the batch, whose `history`
+   * property holds the History of the epochs completed before it (as Keras' TerminateOnNaN
+   * leaves it): `catch (e) { e.history.history.loss }`.
    */
   fit(x: TensorLike, y: TensorLike, options: FitOptions = {}): History {
     const opts = checkOptions(options, FIT_OPTION_KEYS, 'fit') as FitOptions;
