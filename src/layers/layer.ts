@@ -41,7 +41,8 @@ export const outputMask: unique symbol = Symbol('outputMask');
 /**
  * The key of a stateful layer's live carried-state tensors (not copies), internal like the above:
  * the model copies them before a training step and writes the copies back if the step is undone.
- * undefined: the layer offers none (the model then uses getStates / resetStates).
+ * undefined: the layer offers none (the model then uses getStates / resetStates). Once the layer
+ * is built they are the same tensors at every call (the model asks once).
  */
 export const liveStates: unique symbol = Symbol('liveStates');
 export const stepKernel: unique symbol = Symbol('stepKernel');

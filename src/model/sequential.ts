@@ -128,6 +128,8 @@ type ScoredBatch = LossResult & BatchFigures & { fromLogits: boolean };
 interface KeptState {
   copies: TypedArray[];
   states: Tensor[] | undefined;
+  /** The layer's live state tensors (liveStates), asked once; copies are their copies. */
+  live: Tensor[] | undefined;
 }
 
 /** Whether indices are consecutive ascending row numbers (a run, so the batch can be a view). */
@@ -805,25 +807,20 @@ export class Sequential implements TrainingModel {
    * getStates' copies.
    */
   private keepStates(): KeptState[] | undefined {
-    const layers = this.layerList;
-    let kept = this.keptStates;
-    for (let i = 0; i < layers.length; i++) {
-      const layer = layers[i];
-      if (!layer.stateful) continue;
-      kept ??= this.keptStates = layers.map(() => ({ copies: [], states: undefined }));
+    if (!this.stateful) return undefined;
+    // Made whole on first use (the layers and their live state tensors are fixed once built).
+    const kept = (this.keptStates ??= this.layerList.map((layer) => {
+      const live = layer.stateful ? layer[liveStates]() : undefined;
+      return { live, copies: live === undefined ? [] : live.map((t) => allocate(t.dtype, t.size)), states: undefined };
+    }));
+    for (let i = 0; i < kept.length; i++) {
       const entry = kept[i];
-      const live = layer[liveStates]();
-      if (live === undefined) {
-        entry.states = layer.getStates();
-        continue;
+      const live = entry.live;
+      if (live !== undefined) {
+        for (let k = 0; k < live.length; k++) entry.copies[k].set(live[k].data);
+      } else if (this.layerList[i].stateful) {
+        entry.states = this.layerList[i].getStates();
       }
-      const copies = entry.copies;
-      for (let k = 0; k < live.length; k++) {
-        const data = live[k].data;
-        if (copies[k] === undefined || copies[k].length !== data.length || copies[k].constructor !== data.constructor) copies[k] = allocate(live[k].dtype, data.length);
-        copies[k].set(data);
-      }
-      copies.length = live.length;
     }
     return kept;
   }
@@ -850,10 +847,9 @@ export class Sequential implements TrainingModel {
   /** Put back the carried states keepStates copied. */
   private restoreStates(kept: KeptState[]): void {
     this.layerList.forEach((layer, i) => {
-      if (!layer.stateful) return;
-      const live = layer[liveStates]();
-      if (live === undefined) layer.resetStates(kept[i].states);
-      else live.forEach((t, k) => t.data.set(kept[i].copies[k]));
+      const { live, copies, states } = kept[i];
+      if (live !== undefined) live.forEach((t, k) => t.data.set(copies[k]));
+      else if (layer.stateful) layer.resetStates(states);
     });
   }
 
