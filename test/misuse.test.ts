@@ -276,6 +276,18 @@ describe('a refused call on a model changes nothing', () => {
     const declared = makeModel('declared', 7);
     expect(() => declared.fit(goodX(4), goodY(4), { verbose: 0, callbacks: { onEpochEnd: 5 as never } })).toThrow(/^fit: callbacks\.onEpochEnd: expected a function, got 5/);
     expect(declared.built).toBe(false);
+    // An optimizer whose slots were set (setState) for other weights: found before building, too.
+    for (const kind of ['unbuilt', 'declared'] as const) {
+      const m = makeModel(kind, 8);
+      const adam = new Adam();
+      adam.setState({ iterations: 3, slots: [[tensor(new Float32Array(4), [2, 2]), tensor(new Float32Array(4), [2, 2])]] });
+      m.compile({ optimizer: adam, loss: 'categoricalCrossentropy' });
+      const before = bitSnapshot(m);
+      expect(() => m.fit(goodX(4), goodY(4), { batchSize: 2, verbose: 0 })).toThrow(/^fit: the optimizer: the optimizer's slots were made for 1 parameters \(by setState or an earlier update\), but the update has 5/);
+      expect(() => m.trainOnBatch(goodX(2), goodY(2))).toThrow(/^trainOnBatch: the optimizer: the optimizer's slots were made for 1 parameters/);
+      expect(bitSnapshot(m)).toEqual(before);
+      expect(m.built).toBe(false);
+    }
   });
 });
 

@@ -82,6 +82,22 @@ describe('one optimizer, one model', () => {
     expect(b.optimizer).toBe(adam);
   });
 
+  it('plain SGD (no slot tensors) restored by setState updates as the original does', () => {
+    const w = () => [randomTensor([2, 3], 61, 'float32'), randomTensor([3], 62, 'float32')];
+    const g = () => [randomTensor([2, 3], 63, 'float32'), randomTensor([3], 64, 'float32')];
+    const original = new SGD({ learningRate: 0.5 });
+    const a = w();
+    original.applyGradients(a, g());
+    const restored = new SGD({ learningRate: 0.5 });
+    restored.setState(original.getState());
+    expect(restored.getState()).toEqual({ iterations: 1, slots: [[], []] });
+    const b = a.map((t) => t.clone());
+    original.applyGradients(a, g());
+    restored.applyGradients(b, g());
+    expect(b.map((t) => Array.from(t.data))).toEqual(a.map((t) => Array.from(t.data)));
+    expect(restored.iterations).toBe(2);
+  });
+
   it('slots set for other parameters (setState) are refused at the first update, changing nothing', () => {
     const donor = model(7, 7, 'donor');
     donor.compile({ optimizer: new Adam(), loss: 'categoricalCrossentropy' });

@@ -37,7 +37,7 @@ import { getLoss } from '../losses/index.js';
 import type { LogitsLoss, Loss, LossResult } from '../losses/index.js';
 import { kernelOf, type LossKernel } from '../losses/loss.js';
 import { getOptimizer, type Optimizer } from '../optim/index.js';
-import { applyValidatedGradients, claimOptimizer, type NonFiniteUpdate } from '../optim/optimizer.js';
+import { applyValidatedGradients, checkParameters, claimOptimizer, type NonFiniteUpdate } from '../optim/optimizer.js';
 import { allocate, checkDType, type DType, type TypedArray } from '../tensor/alloc.js';
 import { Tensor, assertFinite, describe, firstNonFinite, formatShape, sameShape, sizeOf, toTensor, type TensorLike } from '../tensor/tensor.js';
 import { checkCallbacks, type Callback, type Logs, type TrainingModel } from './callbacks.js';
@@ -288,6 +288,12 @@ export class Sequential implements TrainingModel {
     });
   }
 
+  /** The shapes of the weights, in getWeights() order, the unbuilt model would have built for this input shape. */
+  private weightShapesFor(inputShape: Shape): (readonly number[])[] {
+    const probes = this.checkBuildable(inputShape);
+    return this.layerList.flatMap((l, i) => (probes[i] ?? l).trainableWeights.map((w) => w.shape));
+  }
+
   /** The input shape, batch axis first, the model is built for, or will be by data shaped like xs. */
   private inputShapeFor(xs: Tensor): Shape {
     return this.builtInputShape ?? this.layerList[0].batchInputShape ?? [null, ...xs.shape.slice(1)];
@@ -492,6 +498,8 @@ export class Sequential implements TrainingModel {
     const metricName = compiled.metricNames[0];
     const logKeys = ['loss', ...(metricName ? [metricName] : [])];
     const callbacks = checkCallbacks(opts.callbacks, validation ? [...logKeys, ...logKeys.map((k) => `val_${k}`)] : logKeys);
+    // (Built, a misfit is refused by the first update, changing nothing; unbuilt, it must be found before building.)
+    if (!this.built) compiled.optimizer[checkParameters](this.weightShapesFor(inputShape), 'fit: the optimizer');
 
     // Everything is checked: from here on, the model is built (its weights drawn, if not yet) and trained.
     this.build(inputShape);
@@ -566,6 +574,7 @@ export class Sequential implements TrainingModel {
     const ys = this.readTargets(y, xs, 'y');
     this.checkStatefulBatch(xs.shape[0], 'trainOnBatch', 'x');
     this.checkOneStatefulBatch(xs, 'trainOnBatch');
+    if (!this.built) compiled.optimizer[checkParameters](this.weightShapesFor(this.inputShapeFor(xs)), 'trainOnBatch: the optimizer');
     this.build(this.inputShapeFor(xs));
     return this.guardedStep(xs, ys, 0, xs.shape[0], compiled, 0, 0).loss;
   }

@@ -46,6 +46,9 @@ export const applyValidatedGradients: unique symbol = Symbol('applyValidatedGrad
  */
 export const claimOptimizer: unique symbol = Symbol('claimOptimizer');
 
+/** The key of the check that the optimizer's slots (if any) fit parameters of given shapes (not exported from src/index.ts). */
+export const checkParameters: unique symbol = Symbol('checkParameters');
+
 /** An update that was undone: the first value it made non-finite (nothing was changed). */
 export interface NonFiniteUpdate {
   /** The parameter's index in the list passed to the update. */
@@ -189,6 +192,30 @@ export abstract class Optimizer {
   }
 
   /**
+   * Why slots that exist do not fit parameters of these shapes (undefined: they fit, or there are none yet).
+   */
+  private slotsMisfit(shapes: readonly (readonly number[])[]): string | undefined {
+    const slots = this.slots;
+    if (slots === undefined) return undefined;
+    if (slots.length !== shapes.length) {
+      return `the optimizer's slots were made for ${slots.length} parameters (by setState or an earlier update), but the update has ${shapes.length}; use a new optimizer, or setState with slots for these parameters`;
+    }
+    for (let i = 0; i < shapes.length; i++) {
+      const first = slots[i][0];
+      if (first !== undefined && !sameShape(first.shape, shapes[i])) {
+        return `the optimizer's slots for parameter ${i} have shape ${formatShape(first.shape)} (from setState or an earlier update), but the parameter has shape ${formatShape(shapes[i])}; use a new optimizer, or setState with slots for these parameters`;
+      }
+    }
+    return undefined;
+  }
+
+  /** Throws (changing nothing) if the optimizer's slots do not fit parameters of these shapes: a model's fit asks before building. */
+  [checkParameters](shapes: readonly (readonly number[])[], where: string): void {
+    const misfit = this.slotsMisfit(shapes);
+    if (misfit !== undefined) throw new RangeError(`${where}: ${misfit}`);
+  }
+
+  /**
    * The optimizer's owner from now on: `model`, unless another model owns it (then it throws,
    * changing nothing). Called by a model's compile, after every other check.
    */
@@ -206,15 +233,8 @@ export abstract class Optimizer {
       this.slots = params.map((p) => this.slotNames.map(() => zeros(p.shape, p.dtype)));
     } else {
       // Slots restored by setState (or made by an earlier applyGradients) must fit these parameters.
-      const where = `${this.className}: the optimizer's slots`;
-      if (this.slots.length !== params.length) {
-        throw new RangeError(`${where} were made for ${this.slots.length} parameters (by setState or an earlier update), but the update has ${params.length}; use a new optimizer, or setState with slots for these parameters`);
-      }
-      params.forEach((p, i) => {
-        if (!sameShape(this.slots![i][0].shape, p.shape)) {
-          throw new RangeError(`${where} for parameter ${i} have shape ${formatShape(this.slots![i][0].shape)} (from setState or an earlier update), but the parameter has shape ${formatShape(p.shape)}; use a new optimizer, or setState with slots for these parameters`);
-        }
-      });
+      const misfit = this.slotsMisfit(params.map((p) => p.shape));
+      if (misfit !== undefined) throw new RangeError(`${this.className}: ${misfit}`);
       // Slots restored by setState in another dtype follow their parameter's dtype from here on.
       for (let i = 0; i < params.length; i++) {
         const paramSlots = this.slots[i];
