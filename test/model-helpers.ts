@@ -298,3 +298,30 @@ export function expectClose(actual: ArrayLike<number> | unknown[], expected: Arr
   const d = maxAbsDiff(a, e);
   expect(d, `${what}: max |difference|`).toBeLessThan(tolerance);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Bit-exact snapshots (weights, optimizer state, carried states, built or not).
+// ---------------------------------------------------------------------------------------------
+
+/** The bytes of a tensor, as a plain array (so toEqual compares bits: NaN payloads, -0). */
+export function bitsOf(t: Tensor): number[] {
+  return Array.from(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+}
+
+export interface BitSnapshot {
+  built: boolean;
+  weights: number[][];
+  optimizer: { iterations: number; slots: number[][][] } | null;
+  states: number[][][];
+}
+
+/** Everything a refused call must leave as it was, bit for bit; reads nothing that would build the model. */
+export function bitSnapshot(model: Sequential): BitSnapshot {
+  const state = model.optimizer?.getState();
+  return {
+    built: model.built,
+    weights: model.built ? model.getWeights().map(bitsOf) : [],
+    optimizer: state === undefined ? null : { iterations: state.iterations, slots: state.slots.map((s) => s.map(bitsOf)) },
+    states: model.layers.map((l: Layer) => l.getStates().map(bitsOf)),
+  };
+}

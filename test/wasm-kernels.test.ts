@@ -68,6 +68,44 @@ describe('Adam WebAssembly kernel', () => {
     );
   });
 
+  it('reports a non-finite result exactly when the JavaScript loop does, and keeps the old w, m, v for the undo (any length, any place)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 40 }).chain((n) =>
+          fc.record({
+            w: fc.array(float32, { minLength: n, maxLength: n }),
+            g: fc.array(float32, { minLength: n, maxLength: n }),
+            // A huge gradient (v overflows), a huge step (w overflows), or none, at a random place.
+            spoil: fc.record({ at: fc.integer({ min: 0, max: n - 1 }), kind: fc.constantFrom('none', 'gradient', 'step') }),
+          }),
+        ),
+        ({ w, g, spoil }) => {
+          const n = w.length;
+          const grads = Float32Array.from(g);
+          let lrT = 0.01;
+          if (spoil.kind === 'gradient') grads[spoil.at] = 3e38;
+          if (spoil.kind === 'step') lrT = 1e300; // rounds to Infinity in float32: every w with m ≠ 0 overflows (m = 0: 0·Inf = NaN)
+          const wasm = AdamWasm.create(n)!;
+          wasm.weights.set(w);
+          wasm.gradients.set(grads);
+          const check = wasm.run(lrT, 0.9, 0.1, 0.999, 1 - 0.999, 1e-7);
+          const [wJs, mJs, vJs] = [Float32Array.from(w), new Float32Array(n), new Float32Array(n)];
+          const checkJs = adamFloat32(wJs, grads, mJs, vJs, 1, Infinity, lrT, 0.9, 0.999, 1e-7);
+          const anyNonFinite = [...wJs, ...mJs, ...vJs].some((x) => !Number.isFinite(x));
+          expect(check === 0).toBe(!anyNonFinite);
+          expect(checkJs === 0).toBe(!anyNonFinite);
+          expect(anyNonFinite).toBe(spoil.kind !== 'none');
+          expect(Array.from(wasm.kept.subarray(0, n))).toEqual(Array.from(Float32Array.from(w)));
+          expect(Array.from(wasm.kept.subarray(n))).toEqual(new Array(2 * n).fill(0));
+          wasm.undo();
+          expect(Array.from(wasm.weights)).toEqual(Array.from(Float32Array.from(w)));
+          expect(Array.from(wasm.moments)).toEqual(new Array(2 * n).fill(0));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   it('the float32 loop is float32 arithmetic: one step from hand-rounded values', () => {
     // w 1, g 0.5, m v 0, t 1: m = 0.1·0.5 = 0.05, v = 0.001·0.25, step = lr_t·m/(sqrt(v)+ε), lr_t = 0.001·sqrt(0.001)/0.1
     const f = Math.fround;

@@ -132,11 +132,11 @@ export class Dense extends Layer {
     if (x.rank < 2) {
       throw new RangeError(`Dense ${this.name}: input x must have rank 2 or more ([batch, features] or [batch, timeSteps, features]), got shape ${formatShape(x.shape)}`);
     }
-    if (!this.built) this.build([null, ...x.shape.slice(1)]);
-    if (x.shape[x.rank - 1] !== this.inputDim) {
+    if (this.built && x.shape[x.rank - 1] !== this.inputDim) {
       throw new RangeError(`Dense ${this.name}: input x has ${x.shape[x.rank - 1]} features (shape ${formatShape(x.shape)}), expected ${this.inputDim}`);
     }
     assertFinite(x, `Dense ${this.name}: input x`);
+    if (!this.built) this.build([null, ...x.shape.slice(1)]); // after every check: a refused x draws no weights
     return this[forwardTrusted](x).clone();
   }
 

@@ -8,7 +8,7 @@
  * A callback stops training by setting `model.stopTraining = true`.
  */
 import { checkBoolean, checkNonNegativeNumber, checkOptions } from '../common/options.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { describe, type Tensor } from '../tensor/tensor.js';
 
 /** Epoch or batch figures, under Keras' key names: loss, accuracy, val_loss, val_accuracy, ... */
 export type Logs = Record<string, number>;
@@ -28,6 +28,39 @@ export interface Callback {
   onEpochEnd?(epoch: number, logs: Logs): void;
   onBatchBegin?(batch: number, logs: Logs): void;
   onBatchEnd?(batch: number, logs: Logs): void;
+}
+
+/** The hooks a callback may have, in the order fit calls them. */
+const HOOKS = ['setModel', 'onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchBegin', 'onBatchEnd'] as const;
+
+/**
+ * fit's `callbacks` option checked before training starts (nothing has run yet): one callback or
+ * an array of them; each an object whose hooks (own or inherited) are functions, with no unknown
+ * `on...` key (a misspelt hook would never run); an EarlyStopping must monitor one of the epoch's
+ * figures, `logKeys` (loss, the metric, and their val_ forms when fit validates).
+ */
+export function checkCallbacks(callbacks: unknown, logKeys: readonly string[]): Callback[] {
+  if (callbacks === undefined) return [];
+  const list: unknown[] = Array.isArray(callbacks) ? callbacks : [callbacks];
+  list.forEach((cb, i) => {
+    const argument = `fit: callbacks${Array.isArray(callbacks) ? `[${i}]` : ''}`;
+    if (cb === null || typeof cb !== 'object') throw new TypeError(`${argument}: expected an object with onEpochEnd, onBatchEnd, ... hooks, got ${describe(cb)}`);
+    for (const key of Object.keys(cb)) {
+      if (key.startsWith('on') && !(HOOKS as readonly string[]).includes(key)) {
+        throw new TypeError(`${argument}: unknown hook '${key}'; expected one of ${HOOKS.slice(1).join(', ')}`);
+      }
+    }
+    for (const hook of HOOKS) {
+      const value = (cb as Record<string, unknown>)[hook];
+      if (value !== undefined && typeof value !== 'function') {
+        throw new TypeError(`${argument}.${hook}: expected a function, got ${describe(value)}`);
+      }
+    }
+    if (cb instanceof EarlyStopping && !logKeys.includes(cb.monitor)) {
+      throw new Error(`${argument}: EarlyStopping monitors '${cb.monitor}', which is not among the epoch's figures (${logKeys.join(', ')})${cb.monitor.startsWith('val_') ? '; pass validationData or validationSplit to monitor val_* figures' : ''}`);
+    }
+  });
+  return list as Callback[];
 }
 
 export interface EarlyStoppingOptions {
@@ -65,15 +98,22 @@ export class EarlyStopping implements Callback {
 
   constructor(options: EarlyStoppingOptions = {}) {
     const opts = checkOptions(options, ['monitor', 'minDelta', 'patience', 'mode', 'baseline', 'restoreBestWeights'], 'EarlyStopping');
-    this.monitor = typeof opts.monitor === 'string' ? opts.monitor : 'val_loss';
+    if (opts.monitor !== undefined && (typeof opts.monitor !== 'string' || opts.monitor.length === 0)) {
+      throw new TypeError(`EarlyStopping: monitor: expected the name of an epoch figure such as 'val_loss' or 'loss', got ${describe(opts.monitor)}`);
+    }
+    this.monitor = opts.monitor ?? 'val_loss';
     this.minDelta = Math.abs(opts.minDelta === undefined ? 0 : checkNonNegativeNumber(opts.minDelta, 'EarlyStopping: minDelta'));
     this.patience = opts.patience === undefined ? 0 : checkNonNegativeNumber(opts.patience, 'EarlyStopping: patience');
+    if (!Number.isInteger(this.patience)) throw new RangeError(`EarlyStopping: patience: expected a whole number of epochs, got ${this.patience}`);
     const mode = opts.mode ?? 'auto';
     if (mode !== 'min' && mode !== 'max' && mode !== 'auto') {
       throw new TypeError(`EarlyStopping: mode must be 'min', 'max' or 'auto', got ${JSON.stringify(mode)}`);
     }
     this.mode = mode === 'auto' ? (this.monitor.toLowerCase().includes('acc') ? 'max' : 'min') : mode;
-    this.baseline = opts.baseline as number | undefined;
+    if (opts.baseline !== undefined && (typeof opts.baseline !== 'number' || !Number.isFinite(opts.baseline))) {
+      throw new TypeError(`EarlyStopping: baseline: expected a finite number, got ${describe(opts.baseline)}`);
+    }
+    this.baseline = opts.baseline;
     this.restoreBestWeights = opts.restoreBestWeights === undefined ? false : checkBoolean(opts.restoreBestWeights, 'EarlyStopping: restoreBestWeights');
   }
 

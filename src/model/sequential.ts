@@ -11,8 +11,12 @@
  *
  * One training step (trainStep) is: forward through every layer; the loss and its gradient
  * (the fused softmax / sigmoid form when the last layer's activation pairs with the loss);
- * backward through every layer in reverse; one optimizer update. The loss is checked before the
- * update, so a NaN never reaches the weights.
+ * backward through every layer in reverse; one optimizer update. The loss and the gradients are
+ * checked before the update, and the update's result after it (optimizer.ts): a batch whose loss,
+ * gradient or updated weights or optimizer slots would be non-finite is undone as a whole (the
+ * weights, the optimizer's slots and iteration count, and the carried states are put back as
+ * they were before that batch), and fit throws an Error naming the epoch and the batch, whose
+ * `history` holds the History of the epochs completed before it (as Keras' TerminateOnNaN returns it).
  *
  * Stateful models follow Keras exactly: the batch size is fixed by the first layer's
  * `batchInputShape`, sample i of each batch continues from the final state of sample i of the
@@ -28,15 +32,16 @@ import { batchIndices, gatherRows, rowRange, splitValidation } from '../data/bat
 import { LSTM } from '../layers/lstm.js';
 import { Dense, backwardFromLogitsTrusted } from '../layers/dense.js';
 import { backwardTrusted, forwardTrusted, outputMask, type Layer, type Shape } from '../layers/layer.js';
+import { RNN } from '../layers/recurrent/rnn.js';
 import { layerFromConfig } from '../layers/registry.js';
 import { getLoss } from '../losses/index.js';
 import type { LogitsLoss, Loss, LossResult } from '../losses/index.js';
 import { kernelOf, type LossKernel } from '../losses/loss.js';
 import { getOptimizer, type Optimizer } from '../optim/index.js';
-import { applyValidatedGradients } from '../optim/optimizer.js';
-import { allocate, checkDType, type DType } from '../tensor/alloc.js';
+import { applyValidatedGradients, checkParameters, claimOptimizer, type NonFiniteUpdate } from '../optim/optimizer.js';
+import { allocate, checkDType, type DType, type TypedArray } from '../tensor/alloc.js';
 import { Tensor, assertFinite, describe, firstNonFinite, formatShape, sameShape, sizeOf, toTensor, type TensorLike } from '../tensor/tensor.js';
-import type { Callback, Logs, TrainingModel } from './callbacks.js';
+import { checkCallbacks, type Callback, type Logs, type TrainingModel } from './callbacks.js';
 import { countCorrect, resolveAccuracy, type AccuracyKind } from './metrics.js';
 import { ProgressBar, callbackProgressSink, defaultProgressSink, type ProgressSink } from './progress.js';
 import { decodeModelJSON, modelToJSON, withContext, type SequentialJSON } from './serialization.js';
@@ -92,7 +97,7 @@ export interface PredictOptions {
   batchSize?: number;
 }
 
-/** What `fit` returns, as Keras' History: per-epoch figures under Keras' key names. */
+/** What `fit` returns, as Keras' History: per-epoch figures under Keras' key names (also `error.history` when fit stops on a non-finite batch). */
 export interface History {
   history: Record<string, number[]>;
   epoch: number[];
@@ -119,6 +124,14 @@ interface BatchFigures {
 
 /** A batch's loss, its gradient (w.r.t. the logits when fromLogits), and the accuracy count. */
 type ScoredBatch = LossResult & BatchFigures & { fromLogits: boolean };
+
+/** One layer's carried state kept before a training step: copies of its live tensors, or getStates' copies. */
+interface KeptState {
+  copies: TypedArray[];
+  states: Tensor[] | undefined;
+  /** The layer's live state tensors (a recurrent layer's `states`), asked once; copies are their copies. */
+  live: Tensor[] | undefined;
+}
 
 /** Whether indices are consecutive ascending row numbers (a run, so the batch can be a view). */
 function isRun(indices: Int32Array): boolean {
@@ -147,6 +160,8 @@ export class Sequential implements TrainingModel {
   private lossGradient: Tensor | undefined;
   /** The whole-step kernel of the last training step, while it applies (fused-step.ts). */
   private fusedStep: FusedStep | undefined;
+  /** The stateful layers' carried states before the running training step (keepStates); undefined: none seen yet. */
+  private keptStates: KeptState[] | undefined;
 
   constructor(layers: Layer[] = [], options: SequentialOptions = {}) {
     const opts = checkOptions(options, ['name', 'dtype'], 'Sequential');
@@ -231,6 +246,9 @@ export class Sequential implements TrainingModel {
     if (shape === undefined) {
       throw new Error(`Sequential ${this.name}: the input shape is unknown; give the first layer inputShape or batchInputShape, or call fit / predict with data first`);
     }
+    // A layer refusing its input shape leaves the layers before it built (weights drawn): so every
+    // layer after the first is tried on a copy first (the first draws nothing when it refuses).
+    this.checkBuildable(shape, 1);
     let current: Shape = [...shape];
     this.layerList.forEach((layer, i) => {
       this.buildLayer(layer, i, current);
@@ -244,12 +262,58 @@ export class Sequential implements TrainingModel {
     try {
       layer.build(current);
     } catch (error) {
-      const from = i === 0 ? 'the model input' : `layer ${this.layerList[i - 1].name}`;
-      const hint = i > 0 && current.length === 2 && this.layerList[i - 1] instanceof LSTM && layer instanceof LSTM
-        ? ` (set returnSequences: true on ${this.layerList[i - 1].name} to feed it a sequence)`
-        : '';
-      throw new Error(`Sequential ${this.name}: layer ${layer.name} cannot take ${from} of shape ${formatShape(current)}${hint}: ${(error as Error).message}`);
+      throw this.buildError(i, current, error, layer);
     }
+  }
+
+  /** The error of layer i (of this.layerList, or `layer` being added at i) refusing the input shape `current` in build. */
+  private buildError(i: number, current: Shape, error: unknown, layer: Layer = this.layerList[i]): Error {
+    const from = i === 0 ? 'the model input' : `layer ${this.layerList[i - 1].name}`;
+    const hint = i > 0 && current.length === 2 && this.layerList[i - 1] instanceof LSTM && layer instanceof LSTM
+      ? ` (set returnSequences: true on ${this.layerList[i - 1].name} to feed it a sequence)`
+      : '';
+    return new Error(`Sequential ${this.name}: layer ${layer.name} cannot take ${from} of shape ${formatShape(current)}${hint}: ${(error as Error).message}`);
+  }
+
+  /**
+   * Throws what build(shape) would throw, building nothing and drawing no random number: layers
+   * from index `from` on are built as copies of themselves with zeros initializers (which draw
+   * nothing), so each refuses its shape with its own message; an already built layer is asked
+   * itself (its build draws nothing). Returns the copies (undefined for a layer that is built, or
+   * that cannot be copied from its config), whose weights have the shapes of the real ones.
+   */
+  private checkBuildable(shape: Shape, from = 0): (Layer | undefined)[] {
+    let current: Shape = [...shape];
+    return this.layerList.map((layer, i) => {
+      let probe: Layer | undefined;
+      try {
+        if (i >= from) {
+          if (layer.built) layer.build(current);
+          else probe = probeOf(layer);
+          probe?.build(current);
+        }
+        current = layer.computeOutputShape(current);
+      } catch (error) {
+        throw this.buildError(i, current, error);
+      }
+      return probe;
+    });
+  }
+
+  /** The shapes of the weights, in getWeights() order: the built model's, or those it would build for this input shape. */
+  private parameterShapes(inputShape: Shape): (readonly number[])[] {
+    return this.built ? this.trainableWeights.map((w) => w.shape) : this.weightShapesFor(inputShape);
+  }
+
+  /** The shapes of the weights, in getWeights() order, the unbuilt model would have built for this input shape. */
+  private weightShapesFor(inputShape: Shape): (readonly number[])[] {
+    const probes = this.checkBuildable(inputShape);
+    return this.layerList.flatMap((l, i) => (probes[i] ?? l).trainableWeights.map((w) => w.shape));
+  }
+
+  /** The input shape, batch axis first, the model is built for, or will be by data shaped like xs. */
+  private inputShapeFor(xs: Tensor): Shape {
+    return this.builtInputShape ?? this.layerList[0].batchInputShape ?? [null, ...xs.shape.slice(1)];
   }
 
   /** Choose the optimizer, the loss and the metrics. Recompiling keeps the weights. */
@@ -266,6 +330,9 @@ export class Sequential implements TrainingModel {
     const fused = last instanceof Dense && loss.fromLogits ? loss.fromLogits(last.activation) : undefined;
     const units = last instanceof Dense ? last.units : (last?.getConfig().config.units as number | undefined) ?? 0;
     const accuracy = metrics.length > 0 ? resolveAccuracy(metrics[0], loss.name, units) : undefined;
+    // Last of the checks: an optimizer instance belongs to one model (its slots are made for one
+    // list of weights); recompiling this model with its own optimizer is fine.
+    optimizer[claimOptimizer](this, 'compile');
     this.compiled = {
       loss,
       optimizer,
@@ -310,22 +377,40 @@ export class Sequential implements TrainingModel {
     return this.layerList.flatMap((l) => l.getWeights());
   }
 
-  /** Replace every weight; all shapes are checked before anything is written. */
+  /**
+   * Replace every weight; all shapes are checked before anything is written. An unbuilt model
+   * whose first layer declares its input shape is checked against the weights it would be built
+   * with (zeros-initialized copies of its layers) before it is built.
+   */
   setWeights(weights: TensorLike[]): void {
-    this.assertBuilt('setWeights');
-    const live = this.trainableWeights;
-    const names = this.weightNames;
-    if (!Array.isArray(weights) || weights.length !== live.length) {
-      throw new RangeError(`setWeights: expected ${live.length} weights (${names.join(', ')}), got ${Array.isArray(weights) ? weights.length : describe(weights)}`);
+    let expected: { names: string[]; shapes: (readonly number[])[]; dtypes: DType[] };
+    if (!this.built && this.layerList.length > 0 && this.layerList[0].batchInputShape !== undefined) {
+      const probes = this.checkBuildable(this.layerList[0].batchInputShape);
+      const planned = this.layerList.map((l, i) => probes[i] ?? l);
+      expected = {
+        names: planned.flatMap((l) => l.weightNames.map((n) => `${l.name}/${n}`)),
+        shapes: planned.flatMap((l) => l.trainableWeights.map((w) => w.shape)),
+        dtypes: planned.flatMap((l) => l.trainableWeights.map((w) => w.dtype)),
+      };
+    } else {
+      this.assertBuilt('setWeights');
+      const live = this.trainableWeights;
+      expected = { names: this.weightNames, shapes: live.map((w) => w.shape), dtypes: live.map((w) => w.dtype) };
+    }
+    const { names, shapes, dtypes } = expected;
+    if (!Array.isArray(weights) || weights.length !== shapes.length) {
+      throw new RangeError(`setWeights: expected ${shapes.length} weights (${names.join(', ')}), got ${Array.isArray(weights) ? weights.length : describe(weights)}`);
     }
     const incoming = weights.map((w, i) => {
-      const t = toTensor(w, `setWeights: weight ${i} (${names[i]})`, live[i].dtype);
-      if (t.rank !== live[i].rank || t.shape.some((d, axis) => d !== live[i].shape[axis])) {
-        throw new RangeError(`setWeights: weight ${i} (${names[i]}) has shape ${formatShape(t.shape)}, expected ${formatShape(live[i].shape)}`);
+      const t = toTensor(w, `setWeights: weight ${i} (${names[i]})`, dtypes[i]);
+      if (t.rank !== shapes[i].length || t.shape.some((d, axis) => d !== shapes[i][axis])) {
+        throw new RangeError(`setWeights: weight ${i} (${names[i]}) has shape ${formatShape(t.shape)}, expected ${formatShape(shapes[i])}`);
       }
       assertFinite(t, `setWeights: weight ${i} (${names[i]})`);
       return t;
     });
+    this.assertBuilt('setWeights');
+    const live = this.trainableWeights;
     incoming.forEach((t, i) => live[i].data.set(t.data));
   }
 
@@ -341,6 +426,7 @@ export class Sequential implements TrainingModel {
 
   /** The Keras summary table; printed with `print` (console.log by default) and returned. */
   summary(print: ((line: string) => void) | null = console.log): string {
+    if (print !== null && typeof print !== 'function') throw new TypeError(`summary: print: expected a function receiving each line, or null, got ${describe(print)}`);
     this.build();
     const rows = this.layerList.reduce<{ shape: Shape; rows: { name: string; type: string; outputShape: Shape; params: number }[] }>(
       (acc, layer) => {
@@ -397,6 +483,13 @@ export class Sequential implements TrainingModel {
    * Train for `epochs` epochs. Returns Keras' History: `history.loss[e]` is the mean of the
    * batch losses of epoch e, each computed before its batch's update, weighted by batch size;
    * `history.accuracy` likewise; `val_*` figures are computed after the epoch's updates.
+   *
+   * Every argument is checked before anything changes (an unbuilt model stays unbuilt, no random
+   * number is drawn). A batch whose loss, gradient or update would be non-finite stops training:
+   * that batch is undone (weights, optimizer slots and iterations, carried states as after the
+   * previous batch) and fit throws an Error naming the epoch and the batch, whose `history`
+   * property holds the History of the epochs completed before it (as Keras' TerminateOnNaN
+   * leaves it): `catch (e) { e.history.history.loss }`.
    */
   fit(x: TensorLike, y: TensorLike, options: FitOptions = {}): History {
     const opts = checkOptions(options, FIT_OPTION_KEYS, 'fit') as FitOptions;
@@ -407,12 +500,12 @@ export class Sequential implements TrainingModel {
     const verbose = opts.verbose ?? 1;
     if (verbose !== 0 && verbose !== 1 && verbose !== 2) throw new RangeError(`fit: verbose: expected 0, 1 or 2, got ${describe(verbose)}`);
     const shuffle = this.resolveShuffle(opts.shuffle);
-    const callbacks = this.resolveCallbacks(opts.callbacks);
     if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function') {
       throw new TypeError(`fit: onProgress: expected a function receiving each progress line, got ${describe(opts.onProgress)}`);
     }
 
     let xs = this.readInput(x, 'x');
+    const inputShape = this.inputShapeFor(xs); // the shape the model is (or will be) built for
     let ys = this.readTargets(y, xs, 'y');
     let validation: [Tensor, Tensor] | undefined;
     if (opts.validationData !== undefined && opts.validationSplit !== undefined && opts.validationSplit !== 0) {
@@ -428,16 +521,21 @@ export class Sequential implements TrainingModel {
       if (!Array.isArray(opts.validationData) || opts.validationData.length !== 2) {
         throw new TypeError(`fit: validationData: expected [xVal, yVal], got ${describe(opts.validationData)}`);
       }
-      const xVal = this.readInput(opts.validationData[0], 'validationData[0]');
+      const xVal = this.readInput(opts.validationData[0], 'validationData[0]', inputShape);
       validation = [xVal, this.readTargets(opts.validationData[1], xVal, 'validationData[1]')];
     }
     const batchSize = this.resolveBatchSize(opts.batchSize, xs.shape[0], 'fit', 'x');
     if (validation) this.resolveBatchSize(opts.batchSize, validation[0].shape[0], 'fit', 'the validation data');
+    const metricName = compiled.metricNames[0];
+    const logKeys = ['loss', ...(metricName ? [metricName] : [])];
+    const callbacks = checkCallbacks(opts.callbacks, validation ? [...logKeys, ...logKeys.map((k) => `val_${k}`)] : logKeys);
+    // The optimizer's slots (setState, or updates of other weights) must fit the weights: found before building.
+    compiled.optimizer[checkParameters](this.parameterShapes(inputShape), 'fit: the optimizer');
 
-    // Everything is checked: from here on, training runs.
+    // Everything is checked: from here on, the model is built (its weights drawn, if not yet) and trained.
+    this.build(inputShape);
     // Only a verbose fit prints: a silent one never touches process.stderr (its first access costs milliseconds in Node).
     const sink: ProgressSink | undefined = verbose === 0 ? undefined : opts.onProgress ? callbackProgressSink(opts.onProgress) : defaultProgressSink();
-    const metricName = compiled.metricNames[0];
     const history: History = { history: { loss: [] }, epoch: [] };
     if (metricName) history.history[metricName] = [];
     if (validation) {
@@ -467,7 +565,7 @@ export class Sequential implements TrainingModel {
         const xb = inPlace ? xs : (xBuffer.t = gatherRows(xs, indices, 0, indices.length, xBuffer.t));
         const yb = inPlace ? ys : (yBuffer.t = gatherRows(ys, indices, 0, indices.length, yBuffer.t));
         for (const cb of callbacks) cb.onBatchBegin?.(b, { batch: b, size: indices.length });
-        const figures = this.trainStep(xb, yb, inPlace ? indices[0] : 0, indices.length, compiled, epoch + 1, b + 1);
+        const figures = this.guardedStep(xb, yb, inPlace ? indices[0] : 0, indices.length, compiled, epoch + 1, b + 1, history);
         lossSum += figures.loss * indices.length;
         seen += indices.length;
         correct += figures.correct;
@@ -507,7 +605,9 @@ export class Sequential implements TrainingModel {
     const ys = this.readTargets(y, xs, 'y');
     this.checkStatefulBatch(xs.shape[0], 'trainOnBatch', 'x');
     this.checkOneStatefulBatch(xs, 'trainOnBatch');
-    return this.trainStep(xs, ys, 0, xs.shape[0], compiled, 0, 0).loss;
+    compiled.optimizer[checkParameters](this.parameterShapes(this.inputShapeFor(xs)), 'trainOnBatch: the optimizer');
+    this.build(this.inputShapeFor(xs));
+    return this.guardedStep(xs, ys, 0, xs.shape[0], compiled, 0, 0).loss;
   }
 
   /**
@@ -520,6 +620,7 @@ export class Sequential implements TrainingModel {
     const ys = this.readTargets(y, xs, 'y');
     this.checkStatefulBatch(xs.shape[0], 'computeGradients', 'x');
     this.checkOneStatefulBatch(xs, 'computeGradients');
+    this.build(this.inputShapeFor(xs));
     const states = this.layerList.map((l) => l.getStates());
     try {
       const result = this.computeLoss(this.forward(xs), ys, compiled);
@@ -540,7 +641,10 @@ export class Sequential implements TrainingModel {
     const xs = this.readInput(x, 'x');
     const ys = this.readTargets(y, xs, 'y');
     const batchSize = this.resolveBatchSize(opts.batchSize, xs.shape[0], 'evaluate', 'x');
+    this.build(this.inputShapeFor(xs));
+    const kept = this.keepStates();
     const figures = this.evaluateTensors(xs, ys, batchSize, compiled);
+    if (kept !== undefined) this.checkCarriedStates(kept, 'evaluate');
     const result: Record<string, number> = { loss: figures.loss };
     const metricName = compiled.metricNames[0];
     if (metricName) result[metricName] = figures.correct / figures.counted;
@@ -553,15 +657,18 @@ export class Sequential implements TrainingModel {
     const opts = checkOptions(options, ['batchSize'], 'predict');
     const xs = this.readInput(x, 'x');
     const batchSize = this.resolveBatchSize(opts.batchSize, xs.shape[0], 'predict', 'x');
+    this.build(this.inputShapeFor(xs));
     const n = xs.shape[0];
     const outShape = this.concreteOutputShape(xs.shape);
     const out = new Tensor(allocate(this.dtype, sizeOf(outShape)), outShape);
     const rowSize = sizeOf(outShape.slice(1));
+    const kept = this.keepStates();
     for (let start = 0; start < n; start += batchSize) {
       const end = Math.min(start + batchSize, n);
       const yb = this.forward(rowRange(xs, start, end));
       out.data.set(yb.data, start * rowSize);
     }
+    if (kept !== undefined) this.checkCarriedStates(kept, 'predict');
     return out;
   }
 
@@ -689,7 +796,8 @@ export class Sequential implements TrainingModel {
       if (outcome.status === 1) throw trainingStopped(`the loss became ${outcome.loss}`, epoch, batch);
       if (outcome.status === 2) throw trainingStopped(`the loss gradient became ${outcome.badValue}`, epoch, batch);
       if (outcome.status === 3) this.checkGradients(grads, epoch, batch); // names the first non-finite one
-      compiled.optimizer[applyValidatedGradients](params, grads, true);
+      const refused = compiled.optimizer[applyValidatedGradients](params, grads, true);
+      if (refused !== undefined) throw this.updateRefused(refused, epoch, batch);
       return { loss: outcome.loss, correct: outcome.correct, counted: outcome.counted };
     }
     const whole = start === 0 && rows === xs.shape[0];
@@ -710,8 +818,87 @@ export class Sequential implements TrainingModel {
     }
     this.checkGradients(grads, epoch, batch);
     // Every gradient is finite and shaped like its weight (the layers made them): no re-validation.
-    compiled.optimizer[applyValidatedGradients](params, grads, true); // the optimizer may host their storage (optimizer.ts)
+    // The optimizer may host their storage (optimizer.ts); it undoes an update that would leave a
+    // weight or one of its slots non-finite, and says what.
+    const refused = compiled.optimizer[applyValidatedGradients](params, grads, true);
+    if (refused !== undefined) throw this.updateRefused(refused, epoch, batch);
     return { loss: result.loss, correct: result.correct, counted: result.counted };
+  }
+
+  /**
+   * trainStep, undone as a whole when it throws: the weights and the optimizer are put back by the
+   * optimizer itself (or were never written), the carried states here, from copies taken before
+   * the batch's forward (stateful models only). fit passes its History, which the error then carries.
+   */
+  private guardedStep(xs: Tensor, ys: Tensor, start: number, rows: number, compiled: Compiled, epoch: number, batch: number, history?: History): BatchFigures {
+    const kept = this.keepStates();
+    try {
+      return this.trainStep(xs, ys, start, rows, compiled, epoch, batch);
+    } catch (error) {
+      if (kept !== undefined) this.restoreStates(kept);
+      // Keras' TerminateOnNaN ends fit with the History so far: here it travels on fit's error.
+      if (history !== undefined && error instanceof Error) Object.assign(error, { history });
+      throw error;
+    }
+  }
+
+  /**
+   * Copies of every stateful layer's carried state (undefined for a model without any): into
+   * buffers reused from step to step where the layer shows its live state tensors (LSTM), else
+   * getStates' copies.
+   */
+  private keepStates(): KeptState[] | undefined {
+    if (!this.stateful) return undefined;
+    // Made whole on first use (the layers and their live state tensors are fixed once built).
+    const kept = (this.keptStates ??= this.layerList.map((layer) => {
+      const live = layer.stateful && layer instanceof RNN ? layer.states : undefined;
+      return { live, copies: live === undefined ? [] : live.map((t) => allocate(t.dtype, t.size)), states: undefined };
+    }));
+    for (let i = 0; i < kept.length; i++) {
+      const entry = kept[i];
+      const live = entry.live;
+      if (live !== undefined) {
+        for (let k = 0; k < live.length; k++) entry.copies[k].set(live[k].data);
+      } else if (this.layerList[i].stateful) {
+        entry.states = this.layerList[i].getStates();
+      }
+    }
+    return kept;
+  }
+
+  /**
+   * After predict / evaluate on a stateful model: a carried state that overflowed (finite weights
+   * can do it with a 'relu' or 'linear' cell activation in float32) would poison every later batch,
+   * so the states are put back as they were before the call and the call throws.
+   */
+  private checkCarriedStates(kept: KeptState[], where: string): void {
+    for (const layer of this.layerList) {
+      if (!layer.stateful) continue;
+      const states = layer instanceof RNN ? layer.states : layer.getStates();
+      for (const t of states) {
+        const at = firstNonFinite(t.data);
+        if (at < 0) continue;
+        const value = t.data[at];
+        this.restoreStates(kept);
+        throw new RangeError(`${where}: the carried state of layer ${layer.name} became ${value} (the forward overflowed ${this.dtype}); the carried states are put back as they were before this call (scale the inputs down, or use the 'tanh' activation, whose cell state cannot overflow)`);
+      }
+    }
+  }
+
+  /** Put back the carried states keepStates copied. */
+  private restoreStates(kept: KeptState[]): void {
+    this.layerList.forEach((layer, i) => {
+      const { live, copies, states } = kept[i];
+      if (live !== undefined) live.forEach((t, k) => t.data.set(copies[k]));
+      else if (layer.stateful) layer.resetStates(states);
+    });
+  }
+
+  /** The error of an update the optimizer undid. */
+  private updateRefused(refused: NonFiniteUpdate, epoch: number, batch: number): Error {
+    const weight = this.weightNames[refused.param];
+    const what = refused.slot === undefined ? weight : `the optimizer's ${refused.slot} slot of ${weight}`;
+    return trainingStopped(`the update would make ${what} non-finite (${refused.value} at flat index ${refused.index})`, epoch, batch);
   }
 
   /** Throws, naming the weight, if any gradient holds a non-finite value. */
@@ -750,14 +937,24 @@ export class Sequential implements TrainingModel {
   // ---------------------------------------------------------------------------------------------
   // Argument checks (all before anything changes)
 
-  private readInput(x: unknown, argument: string): Tensor {
+  /**
+   * x checked against the input shape the model is built for, or (unbuilt) would be built for by
+   * this x (inputShapeFor) or by `shape`: an unbuilt model stays unbuilt, its layers' refusals of
+   * that shape come from checkBuildable, and the caller builds once everything is checked.
+   */
+  private readInput(x: unknown, argument: string, shape?: Shape): Tensor {
     const xs = toTensor(x, argument, this.dtype);
-    if (!this.built) {
+    let expected = shape ?? this.builtInputShape;
+    if (expected === undefined) {
       if (this.layerList.length === 0) throw new Error(`Sequential ${this.name}: the model has no layers`);
       if (xs.rank < 2) throw new RangeError(`${argument}: expected a tensor with a sample axis first, got shape ${formatShape(xs.shape)}`);
-      this.build(this.layerList[0].batchInputShape ?? [null, ...xs.shape.slice(1)]);
+      expected = this.inputShapeFor(xs);
+      try {
+        this.checkBuildable(expected);
+      } catch (error) {
+        throw new Error(`${argument}: has shape ${formatShape(xs.shape)}, which the model cannot be built for: ${(error as Error).message}`);
+      }
     }
-    const expected = this.builtInputShape!;
     const wanted = `[${['samples', ...expected.slice(1).map((d) => (d === null ? 'any' : String(d)))].join(', ')}]`;
     if (xs.rank !== expected.length) {
       throw new RangeError(`${argument}: expected rank ${expected.length} (shape ${wanted}), got shape ${formatShape(xs.shape)}`);
@@ -833,21 +1030,6 @@ export class Sequential implements TrainingModel {
     throw new RangeError(`${where}: x has batch size ${xs.shape[0]} (shape ${formatShape(xs.shape)}); expected ${fixed}: a stateful model's batch size is fixed by batchInputShape ${formatShape(this.layerList[0].batchInputShape!)}, and ${where} runs x as one batch (use fit to run several)`);
   }
 
-  private resolveCallbacks(callbacks: unknown): Callback[] {
-    if (callbacks === undefined) return [];
-    const list = Array.isArray(callbacks) ? callbacks : [callbacks];
-    const hooks = ['setModel', 'onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchBegin', 'onBatchEnd'];
-    list.forEach((cb, i) => {
-      if (cb === null || typeof cb !== 'object') throw new TypeError(`fit: callbacks[${i}]: expected an object with onEpochEnd, onBatchEnd, ... hooks, got ${describe(cb)}`);
-      for (const key of Object.keys(cb)) {
-        if (key.startsWith('on') && !hooks.includes(key)) {
-          throw new TypeError(`fit: callbacks[${i}]: unknown hook '${key}'; expected one of ${hooks.slice(1).join(', ')}`);
-        }
-      }
-    });
-    return list as Callback[];
-  }
-
   private assertCompiled(where: string): Compiled {
     if (!this.compiled) throw new Error(`${where}: the model must be compiled first: model.compile({ optimizer, loss, metrics })`);
     return this.compiled;
@@ -865,8 +1047,28 @@ export class Sequential implements TrainingModel {
   }
 }
 
-/** The error of a training step stopped by a non-finite loss or gradient (epoch and batch from 1; 0: trainOnBatch). */
+/**
+ * A copy of an unbuilt layer from its config, with zeros initializers (which draw no random
+ * number), for checkBuildable; undefined when the layer cannot be rebuilt from its config.
+ */
+function probeOf(layer: Layer): Layer | undefined {
+  let copy: Layer;
+  try {
+    const { className, config } = layer.getConfig();
+    const zeroed: Record<string, unknown> = { ...config };
+    for (const key of ['kernelInitializer', 'recurrentInitializer', 'biasInitializer']) if (key in zeroed) zeroed[key] = 'zeros';
+    copy = layerFromConfig({ className, config: zeroed });
+  } catch {
+    return undefined;
+  }
+  return copy;
+}
+
+/**
+ * The error of a training step stopped by a non-finite loss, gradient or update (epoch and batch
+ * from 1; 0: trainOnBatch). fit adds `history` to it (the History of the completed epochs).
+ */
 function trainingStopped(what: string, epoch: number, batch: number): Error {
-  const where = epoch === 0 ? 'trainOnBatch: ' : 'fit: ';
-  return new Error(`${where}${what}${epoch === 0 ? '' : ` at epoch ${epoch}, batch ${batch}`}; training stopped before that batch's update, so the weights are those after the previous batch (lower the learning rate, or check the data for extreme values)`);
+  const where = epoch === 0 ? '' : ` at epoch ${epoch}, batch ${batch}`;
+  return new Error(`${epoch === 0 ? 'trainOnBatch' : 'fit'}: ${what}${where}; training stopped and that batch was undone, so the weights, the optimizer state and the carried states are those after the previous batch (lower the learning rate, or check the data for extreme values)`);
 }

@@ -29,7 +29,7 @@ import type { TypedArray } from '../tensor/alloc.js';
 import { checkNonNegativeNumber, checkOptions } from '../common/options.js';
 import { checkClipOptions, clipElement, type ClipOptions } from './clip.js';
 import { checkInRange, checkPositiveNumber } from './option-checks.js';
-import { Optimizer } from './optimizer.js';
+import { Optimizer, type NonFiniteUpdate } from './optimizer.js';
 import { registerOptimizer } from './registry.js';
 import { AdamWasm } from './wasm/adam-wasm.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -112,16 +112,23 @@ export class Adam extends Optimizer {
    * becomes the view, so later steps copy nothing. A region hosts one tensor only, so two models
    * sharing one Adam never share weights.
    */
-  protected override updateAll(params: Tensor[], grads: Tensor[], t: number, host: boolean): boolean {
+  protected override updateAll(params: Tensor[], grads: Tensor[], t: number, host: boolean, slotData: TypedArray[][]): boolean | NonFiniteUpdate {
     const kernel = this.kernel;
     if (kernel === undefined) return false;
     for (let i = 0; i < params.length; i++) {
       stage(params[i], kernel.weights[i], kernel.weightHosts, i, host);
       stage(grads[i], kernel.gradients[i], kernel.gradientHosts, i, host);
     }
+    // The kernel keeps the old w, m, v as it reads them (wasm/adam.wat), so an overflow can be undone.
+    const wasm = kernel.wasm;
     const b1 = this.beta1;
     const b2 = this.beta2;
-    kernel.wasm.run(this.stepSize(t), b1, 1 - b1, b2, 1 - b2, this.epsilon); // rounded to float32 on the way in
+    const check = wasm.run(this.stepSize(t), b1, 1 - b1, b2, 1 - b2, this.epsilon); // rounded to float32 on the way in
+    if (check !== 0) {
+      const refused = this.firstNonFinite(kernel.weights, slotData);
+      wasm.undo();
+      return refused; // the weights of tensors not hosted were not written yet
+    }
     for (let i = 0; i < params.length; i++) {
       if (params[i].data !== kernel.weights[i]) params[i].data.set(kernel.weights[i]);
     }
@@ -133,20 +140,19 @@ export class Adam extends Optimizer {
     return (this.learningRate * Math.sqrt(1 - Math.pow(this.beta2, t))) / (1 - Math.pow(this.beta1, t));
   }
 
-  protected update(w: TypedArray, g: TypedArray, slots: TypedArray[], scale: number, limit: number, t: number): void {
+  /** Returns Σ x·0 over the new w, m, v (0 while finite: optimizer.ts undoes the update otherwise). */
+  protected update(w: TypedArray, g: TypedArray, slots: TypedArray[], scale: number, limit: number, t: number): number {
     const m = slots[0]; // first moment estimate, shaped like w
     const v = slots[1]; // second moment estimate
     const lrT = this.stepSize(t);
-    if (w instanceof Float32Array) {
-      adamFloat32(w, g, m, v, scale, limit, lrT, this.beta1, this.beta2, this.epsilon);
-      return;
-    }
+    if (w instanceof Float32Array) return adamFloat32(w, g, m, v, scale, limit, lrT, this.beta1, this.beta2, this.epsilon);
     // float64 weights, in float64: m ← β1 m + (1-β1) g;  v ← β2 v + (1-β2) g²;  w ← w - lr_t m / (sqrt(v) + ε)
     const b1 = this.beta1;
     const b2 = this.beta2;
     const eps = this.epsilon;
     const c1 = 1 - b1;
     const c2 = 1 - b2;
+    let check = 0;
     for (let j = 0; j < w.length; j++) {
       const gj = clipElement(scale * g[j], limit);
       const mj = b1 * m[j] + c1 * gj;
@@ -154,7 +160,9 @@ export class Adam extends Optimizer {
       m[j] = mj;
       v[j] = vj;
       w[j] -= (lrT * mj) / (Math.sqrt(vj) + eps);
+      check += mj * 0 + vj * 0 + w[j] * 0; // float64 arrays: what was computed is what was stored
     }
+    return check;
   }
 }
 
@@ -185,12 +193,12 @@ function setStorage(t: Tensor, data: Float32Array): void {
  * operation rounded to float32 (Math.fround), in the order of wasm/adam.wat, so this loop and the
  * SIMD kernel give the same bits (without a fused multiply-add, a float64 operation on float32
  * inputs rounded once to float32 IS the float32 operation). g is clipped first when asked
- * (scale ≠ 1 or a finite limit).
+ * (scale ≠ 1 or a finite limit). Returns Σ x·0 over the new w, m, v: 0 when all are finite, else NaN.
  */
 export function adamFloat32(
   w: Float32Array, g: TypedArray, m: TypedArray, v: TypedArray,
   scale: number, limit: number, lrT: number, beta1: number, beta2: number, epsilon: number,
-): void {
+): number {
   const f = Math.fround;
   const lr = f(lrT);
   const b1 = f(beta1);
@@ -199,14 +207,18 @@ export function adamFloat32(
   const c2 = f(1 - beta2);
   const eps = f(epsilon);
   const clipping = scale !== 1 || limit !== Infinity;
+  let check = 0;
   for (let j = 0; j < w.length; j++) {
     const gj = clipping ? f(clipElement(scale * g[j], limit)) : g[j];
     const mj = f(f(b1 * m[j]) + f(c1 * gj)); //              m ← β1·m + (1-β1)·g
     const vj = f(f(b2 * v[j]) + f(f(c2 * gj) * gj)); //      v ← β2·v + (1-β2)·g·g
     m[j] = mj;
     v[j] = vj;
-    w[j] = f(w[j] - f(f(lr * mj) / f(f(Math.sqrt(vj)) + eps))); // w ← w - lr_t·m / (sqrt(v) + ε)
+    const wj = f(w[j] - f(f(lr * mj) / f(f(Math.sqrt(vj)) + eps))); // w ← w - lr_t·m / (sqrt(v) + ε)
+    w[j] = wj;
+    check += mj * 0 + vj * 0 + wj * 0;
   }
+  return check;
 }
 
 registerOptimizer({

@@ -84,28 +84,29 @@ export class RMSprop extends Optimizer {
     };
   }
 
-  protected update(w: TypedArray, g: TypedArray, slots: TypedArray[], scale: number, limit: number): void {
+  /** Returns Σ x·0 over the new w and slots as stored (0 while finite: optimizer.ts undoes the update otherwise). */
+  protected update(w: TypedArray, g: TypedArray, slots: TypedArray[], scale: number, limit: number): number {
     const ms = slots[0]; // running mean of g², shaped like w
     const mom = this.momentum > 0 ? slots[1] : undefined; // momentum buffer
     const mg = this.centered ? slots[slots.length - 1] : undefined; // running mean of g
-    if (w instanceof Float32Array) {
-      rmspropFloat32(w, g, ms, mom, mg, scale, limit, this.learningRate, this.rho, this.momentum, this.epsilon);
-      return;
-    }
+    if (w instanceof Float32Array) return rmspropFloat32(w, g, ms, mom, mg, scale, limit, this.learningRate, this.rho, this.momentum, this.epsilon);
     // float64 weights, in float64: one loop for all four variants (the branches are loop-invariant).
     const lr = this.learningRate;
     const rho = this.rho;
     const c = 1 - rho;
     const mu = this.momentum;
     const eps = this.epsilon;
+    let check = 0;
     for (let j = 0; j < w.length; j++) {
       const gj = clipElement(scale * g[j], limit);
       const msj = rho * ms[j] + c * (gj * gj); // ms ← ρ ms + (1-ρ) g²
       ms[j] = msj;
+      check += ms[j] * 0; // as stored (a float32 store may overflow)
       let d = msj;
       if (mg !== undefined) {
         const mgj = rho * mg[j] + c * gj; // mg ← ρ mg + (1-ρ) g
         mg[j] = mgj;
+        check += mg[j] * 0;
         d = msj - mgj * mgj; // d = ms - mg²
         if (d < 0) d = 0;
       }
@@ -114,10 +115,13 @@ export class RMSprop extends Optimizer {
         const momj = mu * mom[j] + increment; // mom ← μ mom + increment
         mom[j] = momj;
         w[j] -= momj; // w ← w - mom
+        check += mom[j] * 0 + w[j] * 0;
       } else {
         w[j] -= increment; // w ← w - increment
+        check += w[j] * 0;
       }
     }
+    return check;
   }
 }
 
@@ -130,7 +134,7 @@ export class RMSprop extends Optimizer {
 export function rmspropFloat32(
   w: Float32Array, g: TypedArray, ms: TypedArray, mom: TypedArray | undefined, mg: TypedArray | undefined,
   scale: number, limit: number, learningRate: number, rho: number, momentum: number, epsilon: number,
-): void {
+): number {
   const f = Math.fround;
   const lr = f(learningRate);
   const r = f(rho);
@@ -138,14 +142,17 @@ export function rmspropFloat32(
   const mu = f(momentum);
   const eps = f(epsilon);
   const clipping = scale !== 1 || limit !== Infinity;
+  let check = 0; // Σ x·0 over what is stored: 0 while every value is finite
   for (let j = 0; j < w.length; j++) {
     const gj = clipping ? f(clipElement(scale * g[j], limit)) : g[j];
     const msj = f(f(r * ms[j]) + f(c * f(gj * gj))); //          ms ← ρ·ms + (1-ρ)·g²
     ms[j] = msj;
+    check += msj * 0;
     let d = msj;
     if (mg !== undefined) {
       const mgj = f(f(r * mg[j]) + f(c * gj)); //                 mg ← ρ·mg + (1-ρ)·g
       mg[j] = mgj;
+      check += mgj * 0;
       d = f(msj - f(mgj * mgj)); //                               d = ms - mg²
       if (d < 0) d = 0;
     }
@@ -154,10 +161,13 @@ export function rmspropFloat32(
       const momj = f(f(mu * mom[j]) + increment); //              mom ← μ·mom + increment
       mom[j] = momj;
       w[j] = f(w[j] - momj); //                                   w ← w - mom
+      check += momj * 0 + w[j] * 0;
     } else {
       w[j] = f(w[j] - increment); //                              w ← w - increment
+      check += w[j] * 0;
     }
   }
+  return check;
 }
 
 registerOptimizer({

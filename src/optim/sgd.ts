@@ -45,13 +45,18 @@ export class SGD extends Optimizer {
     return { learningRate: this.learningRate, momentum: this.momentum, nesterov: this.nesterov, clipNorm: this.clipNorm, clipValue: this.clipValue };
   }
 
-  protected update(w: TypedArray, g: TypedArray, slots: TypedArray[], scale: number, limit: number): void {
+  /** Returns Σ x·0 over the new w and v as stored (0 while finite: optimizer.ts undoes the update otherwise). */
+  protected update(w: TypedArray, g: TypedArray, slots: TypedArray[], scale: number, limit: number): number {
     const lr = this.learningRate;
     const mu = this.momentum;
+    let check = 0;
     if (slots.length === 0) {
       // Plain SGD: w ← w - lr·g
-      for (let j = 0; j < w.length; j++) w[j] -= lr * clipElement(scale * g[j], limit);
-      return;
+      for (let j = 0; j < w.length; j++) {
+        w[j] -= lr * clipElement(scale * g[j], limit);
+        check += w[j] * 0; // read back: a float32 store can overflow what float64 computed
+      }
+      return check;
     }
     const v = slots[0]; // velocity, shaped like w
     if (!this.nesterov) {
@@ -60,6 +65,7 @@ export class SGD extends Optimizer {
         const vj = mu * v[j] - lr * clipElement(scale * g[j], limit);
         v[j] = vj;
         w[j] += vj;
+        check += v[j] * 0 + w[j] * 0; // as stored (float32 may overflow)
       }
     } else {
       // Keras Nesterov: v ← μ·v - lr·g;  w ← w + μ·v - lr·g
@@ -68,8 +74,10 @@ export class SGD extends Optimizer {
         const vj = mu * v[j] - lr * gj;
         v[j] = vj;
         w[j] += mu * vj - lr * gj;
+        check += v[j] * 0 + w[j] * 0; // as stored (float32 may overflow)
       }
     }
+    return check;
   }
 }
 

@@ -12,7 +12,7 @@
 import { compileKernel, instantiateKernel, wasmMemory } from '../../common/wasm.js';
 import { ADAM_WASM_BASE64 } from './adam-binary.js';
 
-type AdamKernel = (w: number, g: number, m: number, v: number, n: number, lrT: number, b1: number, c1: number, b2: number, c2: number, eps: number) => void;
+type AdamKernel = (w: number, g: number, m: number, v: number, keep: number, n: number, lrT: number, b1: number, c1: number, b2: number, c2: number, eps: number) => number;
 
 /** The compiled module; null where WebAssembly (SIMD) is unavailable; undefined until first asked. */
 let compiled: WebAssembly.Module | null | undefined;
@@ -28,14 +28,20 @@ export function adamWasmAvailable(): boolean {
 }
 
 /**
- * One optimizer's kernel instance and memory: four float32 regions of `size` elements each,
- * w and g (staged per update), m and v (resident). The memory never grows, so views stay valid.
+ * One optimizer's kernel instance and memory: float32 regions of `size` elements each, w and g
+ * (staged per update), m and v (resident), then `kept`: w, m and v as they were before the last
+ * update (the kernel stores them as it reads them), to undo it. The memory never grows, so views
+ * stay valid.
  */
 export class AdamWasm {
   readonly weights: Float32Array;
   readonly gradients: Float32Array;
   readonly m: Float32Array;
   readonly v: Float32Array;
+  /** m and v together (they are adjacent): 2·size elements, for one copy of both. */
+  readonly moments: Float32Array;
+  /** w, m, v before the last run (3·size elements, in that order), written by the kernel. */
+  readonly kept: Float32Array;
   private readonly kernel: AdamKernel;
 
   private constructor(readonly size: number, memory: WebAssembly.Memory, kernel: AdamKernel) {
@@ -44,6 +50,8 @@ export class AdamWasm {
     this.gradients = new Float32Array(memory.buffer, bytes, size);
     this.m = new Float32Array(memory.buffer, 2 * bytes, size);
     this.v = new Float32Array(memory.buffer, 3 * bytes, size);
+    this.moments = new Float32Array(memory.buffer, 2 * bytes, 2 * size);
+    this.kept = new Float32Array(memory.buffer, 4 * bytes, 3 * size);
     this.kernel = kernel;
   }
 
@@ -51,16 +59,26 @@ export class AdamWasm {
   static create(size: number): AdamWasm | null {
     const module = adamModule();
     if (module === null) return null;
-    const memory = wasmMemory(Math.max(1, Math.ceil((16 * size) / 65536)));
+    const memory = wasmMemory(Math.max(1, Math.ceil((28 * size) / 65536)));
     if (memory === null) return null;
     const exports = instantiateKernel(module, { env: { memory } });
     if (exports === null) return null;
     return new AdamWasm(size, memory, exports.adam as AdamKernel);
   }
 
-  /** The update over all `size` staged weights: w, m, v in place (constants as adam.ts passes them). */
-  run(lrT: number, b1: number, c1: number, b2: number, c2: number, eps: number): void {
+  /**
+   * The update over all `size` staged weights: w, m, v in place (constants as adam.ts passes them).
+   * Returns 0 when every new w, m and v is finite, else NaN (adam.wat sums x·0 over them); `kept`
+   * then holds what they were.
+   */
+  run(lrT: number, b1: number, c1: number, b2: number, c2: number, eps: number): number {
     const bytes = this.size * 4;
-    this.kernel(0, bytes, 2 * bytes, 3 * bytes, this.size, lrT, b1, c1, b2, c2, eps);
+    return this.kernel(0, bytes, 2 * bytes, 3 * bytes, 4 * bytes, this.size, lrT, b1, c1, b2, c2, eps);
+  }
+
+  /** Put w, m and v back as they were before the last run. */
+  undo(): void {
+    this.weights.set(this.kept.subarray(0, this.size));
+    this.moments.set(this.kept.subarray(this.size));
   }
 }
