@@ -290,7 +290,7 @@ export class Sequential implements TrainingModel {
         if (i >= from) {
           if (layer.built) layer.build(current);
           else probe = probeOf(layer);
-          probe?.build(current);
+          if (probe !== undefined) withoutDrawing(() => probe!.build(current));
         }
         current = layer.computeOutputShape(current);
       } catch (error) {
@@ -1048,20 +1048,16 @@ export class Sequential implements TrainingModel {
 }
 
 /**
- * A copy of an unbuilt layer from its config, with zeros initializers (which draw no random
- * number), for checkBuildable; undefined when the layer cannot be rebuilt from its config.
+ * A copy of an unbuilt layer from its config, for checkBuildable: built without drawing (its
+ * initializers give zeros and consume no random number); undefined when the layer cannot be
+ * rebuilt from its config.
  */
 function probeOf(layer: Layer): Layer | undefined {
-  let copy: Layer;
   try {
-    const { className, config } = layer.getConfig();
-    const zeroed: Record<string, unknown> = { ...config };
-    for (const key of ['kernelInitializer', 'recurrentInitializer', 'biasInitializer']) if (key in zeroed) zeroed[key] = 'zeros';
-    copy = layerFromConfig({ className, config: zeroed });
+    return layerFromConfig(layer.getConfig());
   } catch {
     return undefined;
   }
-  return copy;
 }
 
 /**
