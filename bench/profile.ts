@@ -109,7 +109,7 @@ function category(frame: CallFrame): string {
   if (url.includes('/src/layers/')) {
     return /check|toTensor|describe|validate/i.test(functionName) ? 'input checks and conversion' : 'layers: fused cell loops, copies, transposes';
   }
-  if (url.includes('/src/tensor/tensor') || url.includes('/src/common/') || url.includes('/src/data/read')) return 'input checks and conversion';
+  if (url.includes('/src/tensor/tensor') || url.includes('/src/base/') || url.includes('/src/data/read')) return 'input checks and conversion';
   if (url.includes('/src/tensor/alloc')) return 'allocation';
   if (url.includes('/src/tensor/initializers') || url.includes('/src/tensor/random')) return 'weight initialisation';
   if (url.includes('/src/model/') || url.includes('/src/data/')) return 'model bookkeeping (fit, batches, metrics)';

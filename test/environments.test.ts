@@ -95,9 +95,9 @@ function program(lstm: typeof library): { wasm: string; echo: { loss: number[]; 
  */
 async function libraryWithoutWasm(): Promise<typeof library> {
   vi.resetModules();
-  vi.doMock('../src/common/wasm.js', () => ({ compileKernel: () => null, wasmMemory: () => null, instantiateKernel: () => null }));
+  vi.doMock('../src/base/wasm.js', () => ({ compileKernel: () => null, wasmMemory: () => null, instantiateKernel: () => null }));
   const lib = await import('../src/index.js');
-  vi.doUnmock('../src/common/wasm.js');
+  vi.doUnmock('../src/base/wasm.js');
   vi.resetModules();
   return lib;
 }

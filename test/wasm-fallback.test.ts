@@ -13,12 +13,12 @@ type Library = typeof import('../src/index.js');
 /** A fresh copy of the library whose kernel compiler reports "unavailable", and what its kernel modules then say. */
 async function libraryWithoutWasm(): Promise<Library & { kernelsAvailable: boolean[] }> {
   vi.resetModules();
-  vi.doMock('../src/common/wasm.js', () => ({ compileKernel: () => null }));
+  vi.doMock('../src/base/wasm.js', () => ({ compileKernel: () => null }));
   const lib = await import('../src/index.js');
   const { adamWasmAvailable } = await import('../src/optim/wasm/adam-wasm.js');
   const { gemmWasmAvailable } = await import('../src/tensor/gemm-wasm.js');
   const kernelsAvailable = [adamWasmAvailable(), gemmWasmAvailable()];
-  vi.doUnmock('../src/common/wasm.js');
+  vi.doUnmock('../src/base/wasm.js');
   vi.resetModules();
   return { ...lib, kernelsAvailable };
 }

@@ -23,7 +23,7 @@
 import type { Layer } from '../layers/layer.js';
 import { getLoss, type Loss } from '../losses/index.js';
 import { allocate } from '../tensor/alloc.js';
-import { checkOptions } from '../common/options.js';
+import { checkOptions } from '../base/options.js';
 import { Tensor, describe, formatShape, sizeOf, toTensor, type TensorLike } from '../tensor/tensor.js';
 import { compareWithFiniteDifferences, type CheckedArgument, type FiniteDifferenceOptions, type GradCheckResult } from './finite-differences.js';
 

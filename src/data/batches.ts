@@ -13,7 +13,7 @@
 import { allocate } from '../tensor/alloc.js';
 import { shuffleInPlace } from '../tensor/random.js';
 import { Tensor, describe, formatShape, sameShape, sizeOf, toTensor, type TensorLike } from '../tensor/tensor.js';
-import { checkBoolean, checkPositiveInteger } from '../common/options.js';
+import { checkBoolean, checkPositiveInteger } from '../base/options.js';
 
 /**
  * The sample indices 0..numSamples-1, shuffled with the library's generator when `shuffle`

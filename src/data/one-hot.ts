@@ -9,7 +9,7 @@
  */
 import { allocateFor, checkDType, type DType } from '../tensor/alloc.js';
 import { Tensor, formatShape, type TensorLike } from '../tensor/tensor.js';
-import { checkPositiveInteger } from '../common/options.js';
+import { checkPositiveInteger } from '../base/options.js';
 import { formatPosition, readTensor } from './read.js';
 
 /** A tensor of shape [...indices.shape, depth] with a 1 at each index and 0 elsewhere. */

@@ -13,7 +13,7 @@
  */
 import { allocateFor, checkDType, type DType } from '../tensor/alloc.js';
 import { Tensor, describe, formatShape, isNdArrayLike, sameShape, sizeOf, type NdArrayLike, type TensorLike } from '../tensor/tensor.js';
-import { checkOptions } from '../common/options.js';
+import { checkOptions } from '../base/options.js';
 import { formatPosition, readTensor } from './read.js';
 
 export interface PadSequencesOptions {

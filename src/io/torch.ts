@@ -17,7 +17,7 @@
  * (from Python: `json.dump({k: v.tolist() for k, v in lstm.state_dict().items()}, f)`), Tensors
  * or ndarrays; a flat list would lose the shape.
  */
-import { checkOptions } from '../common/options.js';
+import { checkOptions } from '../base/options.js';
 import { checkDType, type DType } from '../tensor/alloc.js';
 import { LSTM, type LSTMOptions } from '../layers/lstm.js';
 import { Tensor, describe, formatShape, toTensor, type TensorLike } from '../tensor/tensor.js';

@@ -22,7 +22,7 @@ import { activate, activationBackward, softmaxRows, softmaxRowsBackward } from '
 import { gemm } from '../tensor/gemm.js';
 import { initialize, resolveInitializer, type InitializerName } from '../tensor/initializers.js';
 import { Tensor, assertFinite, formatShape, sameShape, toTensor } from '../tensor/tensor.js';
-import { checkBoolean, checkOptions, checkPositiveInteger } from '../common/options.js';
+import { checkBoolean, checkOptions, checkPositiveInteger } from '../base/options.js';
 import { resolveActivation } from './activations.js';
 import { kerasActivation, kerasInitializer } from './keras-config.js';
 import { BASE_LAYER_OPTION_KEYS, Layer, backwardTrusted, forwardTrusted, outputMask, type BaseLayerOptions, type ForwardOptions, type LayerConfig, type Shape } from './layer.js';

@@ -13,7 +13,7 @@
  */
 import { checkDType, type DType } from '../tensor/alloc.js';
 import { Tensor, formatShape, tensor, type TensorLike } from '../tensor/tensor.js';
-import { checkPositiveInteger } from '../common/options.js';
+import { checkPositiveInteger } from '../base/options.js';
 
 export type Shape = (number | null)[];
 

@@ -8,7 +8,7 @@
 import { allocate } from '../tensor/alloc.js';
 import { initialize, resolveInitializer, type InitializerName } from '../tensor/initializers.js';
 import { Tensor } from '../tensor/tensor.js';
-import { checkBoolean, checkOptions } from '../common/options.js';
+import { checkBoolean, checkOptions } from '../base/options.js';
 import { resolveActivation } from './activations.js';
 import type { LayerConfig } from './layer.js';
 import { LSTMCell, type LSTMActivation, type LSTMRecurrentActivation } from './recurrent/lstm-cell.js';

@@ -7,7 +7,7 @@
  *
  * A callback stops training by setting `model.stopTraining = true`.
  */
-import { checkBoolean, checkNonNegativeNumber, checkOptions } from '../common/options.js';
+import { checkBoolean, checkNonNegativeNumber, checkOptions } from '../base/options.js';
 import { describe, type Tensor } from '../tensor/tensor.js';
 
 /** Epoch or batch figures, under Keras' key names: loss, accuracy, val_loss, val_accuracy, ... */

@@ -22,7 +22,7 @@
  * forward and backward would leave them. (The layers' forward caches are not written: the model
  * reads nothing from them after a training step.)
  */
-import { compileKernel } from '../common/wasm.js';
+import { compileKernel } from '../base/wasm.js';
 import { Dense } from '../layers/dense.js';
 import type { Layer } from '../layers/layer.js';
 import { LSTM } from '../layers/lstm.js';

@@ -26,7 +26,7 @@
  * Every public method checks its arguments before it changes anything: a call that throws
  * leaves weights, optimizer state and carried layer states as they were.
  */
-import { checkBoolean, checkNonNegativeNumber, checkOptions, checkPositiveInteger } from '../common/options.js';
+import { checkBoolean, checkNonNegativeNumber, checkOptions, checkPositiveInteger } from '../base/options.js';
 import { argmaxRows } from '../data/argmax.js';
 import { batchIndices, gatherRows, rowRange, splitValidation } from '../data/batches.js';
 import { LSTM } from '../layers/lstm.js';

@@ -26,7 +26,7 @@
  * float64 weights are updated in float64.
  */
 import type { TypedArray } from '../tensor/alloc.js';
-import { checkNonNegativeNumber, checkOptions } from '../common/options.js';
+import { checkNonNegativeNumber, checkOptions } from '../base/options.js';
 import { checkClipOptions, clipElement, type ClipOptions } from './clip.js';
 import { checkInRange, checkPositiveNumber } from './option-checks.js';
 import { Optimizer, type NonFiniteUpdate } from './optimizer.js';

@@ -27,7 +27,7 @@
  */
 import type { TypedArray } from '../tensor/alloc.js';
 import { Tensor, assertFinite, describe, firstNonFinite, formatShape, sameShape, toTensor, zeros } from '../tensor/tensor.js';
-import { checkNonNegativeNumber } from '../common/options.js';
+import { checkNonNegativeNumber } from '../base/options.js';
 import { normScale, valueLimit, type Clipping } from './clip.js';
 
 /** The built-in optimizers' class names; a registered optimizer of one's own (optim/registry.ts) has its own. */

@@ -31,7 +31,7 @@
  * ε, lr and μ rounded to float32 first); float64 weights in float64. There is no WebAssembly path.
  */
 import type { TypedArray } from '../tensor/alloc.js';
-import { checkBoolean, checkNonNegativeNumber, checkOptions } from '../common/options.js';
+import { checkBoolean, checkNonNegativeNumber, checkOptions } from '../base/options.js';
 import { checkClipOptions, clipElement, type ClipOptions } from './clip.js';
 import { checkInRange, checkPositiveNumber } from './option-checks.js';
 import { Optimizer } from './optimizer.js';

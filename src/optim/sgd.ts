@@ -8,7 +8,7 @@
  * The velocity slot v exists only when momentum > 0 (as in Keras, Nesterov with μ = 0 is plain SGD).
  */
 import type { TypedArray } from '../tensor/alloc.js';
-import { checkBoolean, checkNonNegativeNumber, checkOptions } from '../common/options.js';
+import { checkBoolean, checkNonNegativeNumber, checkOptions } from '../base/options.js';
 import { checkClipOptions, clipElement, type ClipOptions } from './clip.js';
 import { checkInRange } from './option-checks.js';
 import { Optimizer } from './optimizer.js';

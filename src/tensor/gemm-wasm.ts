@@ -13,7 +13,7 @@
  * compute float32 layers), against float64 in the JavaScript kernels; float64 operands stay there.
  */
 import type { TypedArray } from './alloc.js';
-import { compileKernel, instantiateKernel, wasmMemory } from '../common/wasm.js';
+import { compileKernel, instantiateKernel, wasmMemory } from '../base/wasm.js';
 import { packPanels } from './gemm-kernels.js';
 import { GEMM_WASM_BASE64 } from './wasm/gemm-binary.js';
 

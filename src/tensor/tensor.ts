@@ -11,7 +11,11 @@
  * is called only by `toNdarray()`, whose view classes ndarray compiles on first use.
  */
 import ndarray from 'ndarray';
+import { describe, describeAs, formatShape } from '../base/describe.js';
 import { allocate, allocateFor, allocateFrom, checkDType, dtypeOf, type DType, type TypedArray } from './alloc.js';
+
+// How messages write values and shapes (base/describe.ts), re-exported here beside the Tensor they describe.
+export { describe, formatShape };
 
 /** Nested number arrays of any depth: `[[1, 2], [3, 4]]`. */
 export type NestedArray = number | NestedArray[];
@@ -51,9 +55,6 @@ export function rowMajorStrides(shape: readonly number[]): number[] {
   return strides;
 }
 
-export function formatShape(shape: readonly (number | null)[]): string {
-  return `[${shape.map((d) => (d === null ? 'null' : String(d))).join(', ')}]`;
-}
 
 function checkShape(shape: readonly number[], argument: string): void {
   if (!Array.isArray(shape)) throw new TypeError(`${argument}: expected an array of dimensions, got ${describe(shape)}`);
@@ -147,6 +148,11 @@ export class Tensor {
 
   toString(): string {
     return `Tensor(${this.dtype}, ${formatShape(this.shape)})`;
+  }
+
+  /** How error messages write a tensor they got (base/describe.ts). */
+  [describeAs](): string {
+    return `a tensor of shape ${formatShape(this.shape)}`;
   }
 }
 
@@ -377,17 +383,6 @@ export function zeros(shape: readonly number[], dtype: DType = 'float32'): Tenso
   return new Tensor(allocateFor(dtype, sizeOf(shape), () => `zeros: shape ${formatShape(shape)}`), shape);
 }
 
-/** What an error message says it got: `0`, `"0"`, `undefined`, `an array of length 3`, `a tensor of shape [2, 3]`. */
-export function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return `an array of length ${value.length}`;
-  if (value instanceof Tensor) return `a tensor of shape ${formatShape(value.shape)}`;
-  if (typeof value === 'object') return `an object (${(value as object).constructor?.name ?? 'Object'})`;
-  if (typeof value === 'string') return JSON.stringify(value); // quoted: "0" is not the number 0
-  if (typeof value === 'function') return 'a function';
-  if (typeof value === 'bigint') return `the bigint ${value}n`;
-  return String(value); // a number (NaN and Infinity included), a boolean, undefined, a symbol
-}
 
 /**
  * Index of the first NaN or ±Infinity in `data`, or -1. Every gradient passes through here on

@@ -27,7 +27,7 @@
 import { allocate, type TypedArray } from '../../tensor/alloc.js';
 import { gemm, type MatrixRef } from '../../tensor/gemm.js';
 import { Tensor, assertFinite, describe, formatShape, sameShape, toTensor, type TensorLike } from '../../tensor/tensor.js';
-import { checkBoolean, checkPositiveInteger } from '../../common/options.js';
+import { checkBoolean, checkPositiveInteger } from '../../base/options.js';
 import { BASE_LAYER_OPTION_KEYS, Layer, backwardTrusted, forwardTrusted, outputMask, type BaseLayerOptions, type ForwardOptions, type Shape } from '../layer.js';
 import type { CellKernel, CellKernelKind, RecurrentCell, SequenceWeights } from './cell.js';
 import { createCellKernel, prepareCellKernel } from './kernels.js';

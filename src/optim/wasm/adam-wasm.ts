@@ -9,7 +9,7 @@
  * so the two give the same bits; where WebAssembly SIMD is unavailable (an old browser), Adam
  * runs that loop instead and training gives the same numbers.
  */
-import { compileKernel, instantiateKernel, wasmMemory } from '../../common/wasm.js';
+import { compileKernel, instantiateKernel, wasmMemory } from '../../base/wasm.js';
 import { ADAM_WASM_BASE64 } from './adam-binary.js';
 
 type AdamKernel = (w: number, g: number, m: number, v: number, keep: number, n: number, lrT: number, b1: number, c1: number, b2: number, c2: number, eps: number) => number;

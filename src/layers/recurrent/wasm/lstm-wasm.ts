@@ -17,7 +17,7 @@
  * training step (src/model/fused-step.ts) makes an LSTMKernel of its own, with room for the
  * Dense layer after the LSTM's regions.
  */
-import { compileKernel, instantiateKernel, wasmMemory } from '../../../common/wasm.js';
+import { compileKernel, instantiateKernel, wasmMemory } from '../../../base/wasm.js';
 import { ROWS_WASM_MIN_WORK, usePacked } from '../../../tensor/gemm.js';
 import { instantiateGemm, prepareGemm } from '../../../tensor/gemm-wasm.js';
 import type { TypedArray } from '../../../tensor/alloc.js';

@@ -3,7 +3,7 @@
  * (`returnSequence`, `learning_rate` where `learningRate` is expected) fails loudly instead of
  * silently using a default.
  */
-import { describe } from '../tensor/tensor.js';
+import { describe } from './describe.js';
 
 export function checkOptions(options: unknown, allowed: readonly string[], where: string): Record<string, unknown> {
   if (options === undefined) return {};
