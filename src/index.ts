@@ -36,7 +36,7 @@ export type { SGDOptions, AdamOptions, RMSpropOptions, OptimizerState, Optimizer
 
 // Model
 export { Sequential } from './model/sequential.js';
-export type { SequentialOptions, CompileOptions, FitOptions, EvaluateOptions, PredictOptions, History } from './model/sequential.js';
+export type { SequentialOptions, CompileOptions, FitOptions, FitAsyncOptions, AsyncOptions, EvaluateOptions, PredictOptions, History } from './model/sequential.js';
 export type { SequentialJSON } from './model/serialization.js';
 export { EarlyStopping } from './model/callbacks.js';
 export type { Callback, EarlyStoppingOptions, Logs } from './model/callbacks.js';
