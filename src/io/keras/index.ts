@@ -9,3 +9,4 @@ export {
 export { HDF5_LIMITS, readHdf5, type H5AttributeValue, type H5Data, type H5Dataset, type H5DType, type H5Group } from './hdf5-read.js';
 export { h5DTypeOf, writeHdf5 } from './hdf5-write.js';
 export { listZip, readZipEntry, writeZip, type ZipEntry } from './zip.js';
+export { KerasFloat, kerasFloat, parseKerasJson, toKerasJson } from './json.js';

@@ -15,6 +15,7 @@
  */
 import { readHdf5, type H5AttributeValue, type H5Data, type H5DType, type H5Group } from './hdf5-read.js';
 import { h5DTypeOf, writeHdf5 } from './hdf5-write.js';
+import { toKerasJson } from './json.js';
 import { listZip, readZipEntry, writeZip } from './zip.js';
 
 export type KerasWeightDType = H5DType;
@@ -199,7 +200,8 @@ export function readKerasH5(bytes: Uint8Array, fileName = 'model.h5'): KerasFile
 /**
  * A Keras 3 `.keras` file: metadata.json ({ keras_version }), config.json (the config, with
  * `compile_config` set from `compileConfig` when given), model.weights.h5 (each weight at its
- * path). The writer checks the contents it is given; what they mean is the mapping's business.
+ * path). Numbers Keras must read as floats are marked with `kerasFloat(x)` (see json.ts). The
+ * writer checks the contents it is given; what they mean is the mapping's business.
  */
 export function writeKerasFile(contents: KerasFileContents): Uint8Array {
   if (!isObject(contents)) throw new TypeError(`writeKerasFile: expected { config, weights, compileConfig?, kerasVersion? }, got ${contents === null ? 'null' : typeof contents}`);
@@ -213,7 +215,7 @@ export function writeKerasFile(contents: KerasFileContents): Uint8Array {
     if (!dtype) throw new TypeError(`writeKerasFile: weight '${path}' must hold a typed array, got ${w?.data === undefined ? 'nothing' : typeof w.data}`);
   }
   const fullConfig = compileConfig === undefined ? config : { ...config, compile_config: compileConfig };
-  const encode = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value));
+  const encode = (value: unknown): Uint8Array => new TextEncoder().encode(toKerasJson(value));
   return writeZip([
     ['metadata.json', encode({ keras_version: kerasVersion })],
     ['config.json', encode(fullConfig)],
