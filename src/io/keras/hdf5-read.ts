@@ -166,6 +166,10 @@ class Reader {
     let at = 24 + (version === 1 ? 4 : 0);
     const base = this.offset(at, '', 'base address');
     if (base !== 0) this.fail('', `a base address of ${base} is not supported (expected 0)`);
+    const end = this.offset(at + 2 * this.offsetSize, '', 'end-of-file address');
+    if (end === UNDEFINED || end > this.bytes.length) {
+      this.fail('', `truncated: the superblock gives the file ${end === UNDEFINED ? 'an undefined' : `${end} bytes`}, got ${this.bytes.length}`);
+    }
     at += 4 * this.offsetSize; // base, free-space info, end of file, driver info
     const rootHeader = this.offset(at + this.offsetSize, '', 'root group object header address');
     return this.group(rootHeader, '', 0);
