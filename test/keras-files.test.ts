@@ -32,6 +32,7 @@ interface Fixture {
     weights: Record<string, JsonWeight>; legacyWeights: Record<string, JsonWeight>;
     variables: Array<{ path: string; shape: number[] }>;
   }>;
+  keras2Style: { file: string; model: string; layerNames: string[]; weights: Record<string, JsonWeight> };
   readBack: Record<string, { predictions: number[]; predictionShape: number[]; optimizer: string; loss: string; fitLoss: number }>;
 }
 const fixture = JSON.parse(readFileSync(new URL('keras-files.json', DIR), 'utf8')) as Fixture;
@@ -94,6 +95,25 @@ describe('Keras 3 .keras files, as Keras 3.15.1 wrote them', () => {
       expect(listed.length).toBe(layerVars.length);
     });
   }
+
+  it("a legacy .h5 in tf.keras 2.x's layout: byte-string attributes, chunked layer_names, ':0' weight names", () => {
+    const k2 = fixture.keras2Style;
+    const d = readKerasBytes(file(k2.file), k2.file);
+    expect(d.format).toBe('h5');
+    expect(d.kerasVersion).toBe('2.15.0');
+    expect(d.backend).toBe('tensorflow');
+    const layers = (d.config.config as { layers: Array<{ class_name: string; config: Record<string, unknown> }> }).layers;
+    expect(layers.map((l) => l.class_name)).toEqual(['InputLayer', 'LSTM', 'Dense']);
+    expect(layers[0].config.batch_input_shape).toEqual([null, 3, 2]);
+    expect((d.compileConfig!.optimizer_config as { class_name: string }).class_name).toBe('Adam');
+    expect(d.legacyLayers!.map((l) => l.name)).toEqual(k2.layerNames);
+    expect(d.legacyLayers!.flatMap((l) => l.weightPaths).sort()).toEqual(Object.keys(k2.weights).sort());
+    expect(d.legacyLayers![0].weightPaths).toEqual(['kernel', 'recurrent_kernel', 'bias'].map((w) => `model_weights/lstm/lstm/lstm_cell/${w}:0`));
+    for (const [path, w] of Object.entries(k2.weights)) expectSameAsKeras(d.weights.get(path), w, path);
+    // The same values as the Keras 3 file of the model.
+    const native = readKerasZip(file(`${k2.model}.keras`));
+    expect(sameBits(d.weights.get('model_weights/dense/dense/kernel:0')!.data, native.weights.get('layers/dense/vars/0')!.data)).toBe(true);
+  });
 
   it('readKerasBytes tells the two formats apart by their first bytes', () => {
     expect(readKerasBytes(file('stateful.keras')).format).toBe('keras');
