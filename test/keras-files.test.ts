@@ -306,6 +306,28 @@ describe('malformed files are refused with a clear Error, before any large alloc
     refused(() => readHdf5(larger, 'w.h5'), 'w.h5', /needs 4000 bytes, its storage holds 8/);
   });
 
+  it('datasets pointing at the same bytes are refused once they reference more than the file holds', () => {
+    const n = 300_000;
+    const entries: Array<[string, { shape: number[]; data: H5Data }]> = [['big', { shape: [n], data: new Float32Array(n).fill(0.5) }]];
+    for (let i = 0; i < 10; i++) entries.push([`small${i}`, { shape: [1], data: new Float32Array([i]) }]);
+    const bytes = writeHdf5(entries);
+    const view = new DataView(bytes.buffer);
+    // Each dataset's dataspace (message type 1, 16 bytes, rank 1) and data layout (type 8, 24 bytes, v3 contiguous).
+    const spaces: number[] = [];
+    const layouts: number[] = [];
+    for (let at = indexOf(bytes, [1, 0, 16, 0]); at >= 0; at = indexOf(bytes, [1, 0, 16, 0], at + 1)) if (bytes[at + 8] === 1 && bytes[at + 9] === 1) spaces.push(at + 8);
+    for (let at = indexOf(bytes, [8, 0, 24, 0]); at >= 0; at = indexOf(bytes, [8, 0, 24, 0], at + 1)) if (bytes[at + 8] === 3 && bytes[at + 9] === 1) layouts.push(at + 8);
+    expect(spaces.length).toBe(11);
+    expect(layouts.length).toBe(11);
+    const big = layouts.find((at) => view.getUint32(at + 10, true) === 4 * n)!;
+    for (let i = 0; i < 11; i++) {
+      view.setUint32(spaces[i] + 8, n, true);
+      view.setUint32(layouts[i] + 2, view.getUint32(big + 2, true), true);
+      view.setUint32(layouts[i] + 10, 4 * n, true);
+    }
+    refused(() => readHdf5(bytes, 'w.h5'), 'w.h5', /reference more bytes than it holds .*: they overlap, so the file is corrupt or crafted/);
+  });
+
   it('zip entries declaring huge or inconsistent sizes are refused before allocating', () => {
     const cd = (bytes: Uint8Array): number => indexOf(bytes, [0x50, 0x4b, 0x01, 0x02]);
     const stored = keras.slice();

@@ -43,8 +43,14 @@ export interface H5Group {
   attributes: Map<string, H5AttributeValue>;
 }
 
-/** Bounds of the walk: deeper nesting, more objects or more header messages are refused. */
-export const HDF5_LIMITS = Object.freeze({ depth: 64, objects: 100_000, messagesPerObject: 10_000 });
+/**
+ * Bounds of the walk: deeper nesting, more objects, more header messages or longer names are
+ * refused. Besides these, the bytes the reader visits (object header blocks, dataset data, heap
+ * collections, strings) may add up to at most twice the file's size plus 1 MB: in a sound file
+ * these structures do not overlap, so more means structures pointing at each other's bytes, the
+ * way a crafted file would make a small file cost gigabytes.
+ */
+export const HDF5_LIMITS = Object.freeze({ depth: 64, objects: 100_000, messagesPerObject: 10_000, nameBytes: 4096 });
 
 const SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 const UNDEFINED = -1;
@@ -81,11 +87,22 @@ class Reader {
   private leafK = 4;
   private internalK = 16;
   private objects = 0;
+  private work = 0;
+  private readonly workLimit: number;
   private readonly visitedHeaders = new Set<number>();
   private readonly globalHeaps = new Map<number, Map<number, { start: number; size: number }>>();
 
   constructor(private readonly bytes: Uint8Array, private readonly fileName: string) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.workLimit = 2 * bytes.length + 2 ** 20;
+  }
+
+  /** Counts bytes visited against the budget (see HDF5_LIMITS). */
+  private spend(bytes: number, where: string): void {
+    this.work += bytes;
+    if (this.work > this.workLimit) {
+      this.fail(where, `the file's structures reference more bytes than it holds (over ${this.workLimit} for ${this.bytes.length}): they overlap, so the file is corrupt or crafted`);
+    }
   }
 
   fail(where: string, what: string): never {
@@ -194,6 +211,7 @@ class Reader {
       if (seenBlocks.has(start)) this.fail(where, `object header continuation at byte ${start} is reached twice`);
       seenBlocks.add(start);
       this.need(start, size, where, 'object header block');
+      this.spend(size, where);
       let at = start;
       while (at + 8 <= start + size) {
         if (out.length >= count) break;
@@ -256,9 +274,10 @@ class Reader {
   private heapString(heap: { start: number; size: number }, offset: number, where: string): string {
     if (offset < 0 || offset >= heap.size) this.fail(where, `link name offset ${offset} lies outside the local heap's ${heap.size} bytes`);
     let end = heap.start + offset;
-    const limit = heap.start + heap.size;
+    const limit = Math.min(heap.start + heap.size, end + HDF5_LIMITS.nameBytes + 1);
     while (end < limit && this.bytes[end] !== 0) end++;
-    if (end === limit) this.fail(where, 'a link name in the local heap is not NUL-terminated');
+    if (end === limit) this.fail(where, `a link name in the local heap is not NUL-terminated within ${HDF5_LIMITS.nameBytes} bytes`);
+    this.spend(end - heap.start - offset, where);
     return new TextDecoder('utf-8', { fatal: false }).decode(this.bytes.subarray(heap.start + offset, end));
   }
 
@@ -319,6 +338,7 @@ class Reader {
       }
       this.need(layout.address, bytesNeeded, where, `data of shape [${space.shape}] and dtype ${type.dtype}`);
     }
+    this.spend(bytesNeeded, where);
     const data = this.numbers(layout.address === UNDEFINED ? 0 : layout.address, space.count, type, where);
     return { kind: 'dataset', shape: space.shape, dtype: type.dtype!, data, attributes: this.attributes(msgs, where) };
   }
@@ -489,6 +509,7 @@ class Reader {
     const obj = objects.get(index);
     if (!obj) this.fail(where, `global heap object ${index} does not exist`);
     if (length > obj.size) this.fail(where, `string of ${length} bytes is longer than its heap object (${obj.size} bytes)`);
+    this.spend(length, where);
     return new TextDecoder().decode(this.bytes.subarray(obj.start, obj.start + length));
   }
 
@@ -498,6 +519,7 @@ class Reader {
     this.signature(address, 'GCOL', where, 'global heap');
     const size = this.length(address + 8, where, 'global heap size');
     this.need(address, size, where, 'global heap collection');
+    this.spend(size, where);
     const objects = new Map<number, { start: number; size: number }>();
     const end = address + size;
     let at = address + 16;
