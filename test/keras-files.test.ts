@@ -355,6 +355,10 @@ describe('malformed files are refused with a clear Error, before any large alloc
     refused(() => readKerasZip(noConfig, 'm.keras'), 'm.keras', /the archive has no 'config\.json' \(entries: 'metadata\.json'\)/);
     const badJson = writeZip([['metadata.json', new TextEncoder().encode('{}')], ['config.json', new TextEncoder().encode('[1')]]);
     refused(() => readKerasZip(badJson, 'm.keras'), 'm.keras', /'config\.json' is not valid JSON/);
+    const noWeights = writeZip([['metadata.json', new TextEncoder().encode('{}')], ['config.json', new TextEncoder().encode('{}')]]);
+    refused(() => readKerasZip(noWeights, 'm.keras'), 'm.keras', /the archive has no 'model\.weights\.h5' \(entries: 'metadata\.json', 'config\.json'\)/);
+    const npz = writeZip([['metadata.json', new TextEncoder().encode('{}')], ['config.json', new TextEncoder().encode('{}')], ['model.weights.npz', new Uint8Array(4)]]);
+    refused(() => readKerasZip(npz, 'm.keras'), 'm.keras', /'model\.weights\.npz' \(saved with weights_format='npz'\)/);
     refused(() => readHdf5(new Uint8Array(100), 'x.h5'), 'x.h5', /not an HDF5 file/);
   });
 });

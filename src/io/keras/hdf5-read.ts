@@ -473,7 +473,7 @@ class Reader {
     if (at + pad(nameSize) + pad(typeSize) + pad(spaceSize) > end) this.fail(where, 'attribute message is shorter than its parts');
     const nameBytes = this.bytes.subarray(at, at + Math.max(0, nameSize - 1));
     const name = new TextDecoder().decode(nameBytes);
-    const here = `${where}' attribute '${name}`;
+    const here = `${where || '/'}' attribute '${name}`;
     at += pad(nameSize);
     const type = this.datatypeAt(at, at + typeSize, here, 0);
     at += pad(typeSize);

@@ -120,8 +120,11 @@ export function readKerasZip(bytes: Uint8Array, fileName = 'model.keras'): Keras
   if (kerasVersion !== undefined && typeof kerasVersion !== 'string') throw new Error(`${fileName}: 'metadata.json' keras_version must be a string, got ${typeof kerasVersion}`);
   const compileConfig = config.compile_config;
   if (compileConfig !== undefined && compileConfig !== null && !isObject(compileConfig)) throw new Error(`${fileName}: 'config.json' compile_config must be an object or null`);
+  if (!entries.has('model.weights.h5') && entries.has('model.weights.npz')) {
+    throw new Error(`${fileName}: its weights are in 'model.weights.npz' (saved with weights_format='npz'), which lstm-ts does not read; save with Keras' default, 'h5'`);
+  }
   const weights = new Map<string, KerasWeight>();
-  if (entries.has('model.weights.h5')) collectWeights(readHdf5(entry('model.weights.h5'), `${fileName}: model.weights.h5`), '', weights);
+  collectWeights(readHdf5(entry('model.weights.h5'), `${fileName}: model.weights.h5`), '', weights);
   return {
     format: 'keras',
     kerasVersion,
