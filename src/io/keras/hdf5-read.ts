@@ -54,6 +54,8 @@ export const HDF5_LIMITS = Object.freeze({ depth: 64, objects: 100_000, messages
 
 const SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 const UNDEFINED = -1;
+/** Names and strings as UTF-8; a malformed sequence becomes U+FFFD rather than an error. */
+const UTF8 = new TextDecoder();
 
 /** Reads a whole HDF5 file into groups, datasets and attributes. `fileName` names it in errors. */
 export function readHdf5(bytes: Uint8Array, fileName = 'HDF5 file'): H5Group {
@@ -278,7 +280,7 @@ class Reader {
     while (end < limit && this.bytes[end] !== 0) end++;
     if (end === limit) this.fail(where, `a link name in the local heap is not NUL-terminated within ${HDF5_LIMITS.nameBytes} bytes`);
     this.spend(end - heap.start - offset, where);
-    return new TextDecoder('utf-8', { fatal: false }).decode(this.bytes.subarray(heap.start + offset, end));
+    return UTF8.decode(this.bytes.subarray(heap.start + offset, end));
   }
 
   private btree(address: number, heap: { start: number; size: number }, where: string,
@@ -472,7 +474,7 @@ class Reader {
     const end = m.start + m.size;
     if (at + pad(nameSize) + pad(typeSize) + pad(spaceSize) > end) this.fail(where, 'attribute message is shorter than its parts');
     const nameBytes = this.bytes.subarray(at, at + Math.max(0, nameSize - 1));
-    const name = new TextDecoder().decode(nameBytes);
+    const name = UTF8.decode(nameBytes);
     const here = `${where || '/'}' attribute '${name}`;
     at += pad(nameSize);
     const type = this.datatypeAt(at, at + typeSize, here, 0);
@@ -497,7 +499,7 @@ class Reader {
   private fixedString(at: number, size: number): string {
     let end = at;
     while (end < at + size && this.bytes[end] !== 0) end++;
-    return new TextDecoder().decode(this.bytes.subarray(at, end)).replace(/ +$/, '');
+    return UTF8.decode(this.bytes.subarray(at, end)).replace(/ +$/, '');
   }
 
   private vlenString(at: number, where: string): string {
@@ -510,7 +512,7 @@ class Reader {
     if (!obj) this.fail(where, `global heap object ${index} does not exist`);
     if (length > obj.size) this.fail(where, `string of ${length} bytes is longer than its heap object (${obj.size} bytes)`);
     this.spend(length, where);
-    return new TextDecoder().decode(this.bytes.subarray(obj.start, obj.start + length));
+    return UTF8.decode(this.bytes.subarray(obj.start, obj.start + length));
   }
 
   private globalHeap(address: number, where: string): Map<number, { start: number; size: number }> {
