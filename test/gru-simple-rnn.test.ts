@@ -271,11 +271,11 @@ describe('options, weights and config', () => {
     const config = gru.getConfig();
     expect(config.className).toBe('GRU');
     expect(config.config).toMatchObject({ resetAfter: false, recurrentActivation: 'hardSigmoid', activation: 'relu', useBias: false, kernelInitializer: 'glorotNormal', recurrentInitializer: 'orthogonal', biasInitializer: 'zeros' });
-    expect(new GRU(config.config as GRUOptions).getConfig()).toEqual(config);
+    expect(new GRU(config.config as unknown as GRUOptions).getConfig()).toEqual(config);
     const rnn = new SimpleRNN({ units: 2, activation: 'linear', name: 's1' });
     const rnnConfig = rnn.getConfig();
     expect(rnnConfig.className).toBe('SimpleRNN');
-    expect(new SimpleRNN(rnnConfig.config as SimpleRNNOptions).getConfig()).toEqual(rnnConfig);
+    expect(new SimpleRNN(rnnConfig.config as unknown as SimpleRNNOptions).getConfig()).toEqual(rnnConfig);
   });
 
   it('refuses unknown options and bad values, naming them', () => {

@@ -45,7 +45,7 @@ function build(spec: Spec, next: () => number): { ours: Sequential; theirs: tf.S
   ours.setWeights(ours.getWeights().map((w) => uniform([...w.shape], next, -0.7, 0.7)));
   const tfCommon = { ...common, ...shape, kernelInitializer: 'zeros', recurrentInitializer: 'zeros', biasInitializer: 'zeros' } as const;
   const theirRnn = spec.kind === 'gru'
-    ? tf.layers.gru({ ...tfCommon, resetAfter: false, recurrentActivation: spec.recurrentActivation })
+    ? tf.layers.gru({ ...tfCommon, recurrentActivation: spec.recurrentActivation }) // TF.js' GRU is resetAfter false only
     : tf.layers.simpleRNN(tfCommon);
   const theirs = tf.sequential({ layers: [theirRnn, tf.layers.dense({ units: 2 })] });
   theirs.setWeights(ours.getWeights().map((w) => tf.tensor(w.data, [...w.shape], 'float32')));
