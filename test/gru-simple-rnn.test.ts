@@ -186,7 +186,9 @@ describe('gradCheck (float64, every weight and the input, worst relative error <
       const objective = (h: Tensor): number => {
         layer.resetStates([h]);
         const y = layer.forward(x).data;
-        return y.reduce((sum, v, i) => sum + v * dy.data[i], 0);
+        let sum = 0;
+        for (let i = 0; i < y.length; i++) sum += y[i] * dy.data[i];
+        return sum;
       };
       objective(h0);
       layer.backward(dy);
