@@ -9,12 +9,13 @@
  *      by finite differences;
  *   3. padded + masked = unpadded, bit for bit (the loop's gathered weight-gradient rows include
  *      the GRU's own recurrent operand and its separate recurrent gates);
- *   4. config: the constructor takes getConfig()'s config and gives the same config back;
+ *   4. finalStates(), the layer-level stand-in for Keras' return_state;
+ *   5. config: the constructor takes getConfig()'s config and gives the same config back;
  *      parameter counts as Keras prints them.
  * Keras' own values: test/gru-keras-reference.test.ts; TF.js: test/gru-tfjs-agreement.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { GRU, SimpleRNN, Tensor, gradCheck, setSeed, tensor, type GRUOptions, type SimpleRNNOptions } from '../src/index.js';
+import { GRU, LSTM, SimpleRNN, Tensor, gradCheck, setSeed, tensor, type GRUOptions, type SimpleRNNOptions } from '../src/index.js';
 import { mulberry32 } from './helpers/random.js';
 
 const bits = (t: Tensor): number[] => Array.from(t.data, (v) => v);
@@ -228,6 +229,38 @@ describe('padded + masked = unpadded, bit for bit', () => {
       });
     }
   }
+});
+
+describe('finalStates (what Keras return_state=True returns beside the output)', () => {
+  for (const kind of KINDS) {
+    it(`${kind}: the final h of each sample, after its last unmasked step, with returnSequences and goBackwards`, () => {
+      setSeed(10);
+      const layer = makeLayer(kind, { units: 3, returnSequences: true, goBackwards: true, maskValue: 0, dtype: 'float64' });
+      layer.build([null, null, 2]);
+      randomizeWeights(layer, 80);
+      const x = randomTensor([2, 4, 2], 81);
+      x.data.fill(0, 0, 2); // sample 0, step 0 masked: processed last (goBackwards), so its state stays
+      layer.forward(x);
+      const want = reference(kind, x, layer.getWeights(), [[0, 0, 0], [0, 0, 0]], { maskValue: 0, goBackwards: true }).hT.flat();
+      const states = layer.finalStates();
+      expect(states).toHaveLength(1);
+      expect(states[0].shape).toEqual([2, 3]);
+      expectClose(states[0].data, want, 1e-13, 'h_T');
+    });
+  }
+  it('LSTM: [h_T, c_T]; h_T is the output without returnSequences; a copy, and an error before any forward', () => {
+    setSeed(11);
+    const lstm = new LSTM({ units: 3 });
+    expect(() => lstm.finalStates()).toThrow(/finalStates: no forward pass yet/);
+    const x = randomTensor([2, 4, 5], 82);
+    const y = lstm.forward(tensor(x.data, x.shape, 'float32'));
+    const [h, c] = lstm.finalStates();
+    expect(bits(h)).toEqual(bits(y));
+    expect(c.shape).toEqual([2, 3]);
+    expect(bits(c)).not.toEqual(bits(h));
+    h.data[0] = 42;
+    expect(lstm.finalStates()[0].data[0]).not.toBe(42);
+  });
 });
 
 describe('options, weights and config', () => {

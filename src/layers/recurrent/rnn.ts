@@ -515,6 +515,22 @@ export abstract class RNN extends Layer {
     return this.cache.kernel.buffers.dStates.map((d) => new Tensor(d.slice(0, B * this.units), [B, this.units]));
   }
 
+  /**
+   * The final state of every sample after the last forward, one [B, H] copy per state vector in
+   * the cell's order ([h_T, c_T] for an LSTM, [h_T] for GRU and SimpleRNN): what Keras'
+   * `return_state=True` appends to the layer's outputs (for a masked sample, the state after its
+   * last unmasked step). At layer level only: a model passes one tensor from layer to layer, so
+   * there is no `returnState` option. Stateful or not.
+   */
+  finalStates(): Tensor[] {
+    if (this.cache === undefined) {
+      throw new Error(`${this.className} ${this.name}.finalStates: no forward pass yet; call forward(x) first`);
+    }
+    const { B, T, kernel } = this.cache;
+    const n = B * this.units;
+    return kernel.buffers.states.map((s) => new Tensor(s.slice(T * n, (T + 1) * n), [B, this.units]));
+  }
+
   // ---------------------------------------------------------------------------------------
   // State (stateful layers)
   // ---------------------------------------------------------------------------------------
