@@ -60,7 +60,7 @@ const lines: string[] = [];
 lines.push(`GRU and SimpleRNN beside the LSTM (float32), ${runs} interleaved run(s) of each${quick ? ', --quick (shortened)' : ''}; medians. ` +
   'W3: time per update over the last quarter of the updates (warm); W4: median training step. "per unit" = time / gate blocks; "vs LSTM" = per unit over the LSTM\'s per unit (1.5 = the issue\'s bound).');
 lines.push('');
-lines.push('| workload | layer | gate blocks | time | CPU time | per unit vs LSTM (wasm cell) | per unit vs LSTM (TypeScript cell) |');
+lines.push('| workload | layer | gate blocks | time | CPU time (W3: whole run) | per unit vs LSTM (wasm cell) | per unit vs LSTM (TypeScript cell) |');
 lines.push('|---|---|---|---|---|---|---|');
 for (const workload of only) {
   const stats = new Map<RecurrentKind, { wall: number; cpu: number }>();
