@@ -5,7 +5,7 @@
  * direction are the sequence loop's (recurrent/rnn.ts), shared with LSTM and SimpleRNN.
  */
 import { initialize, resolveInitializer, type InitializerName } from '../tensor/initializers.js';
-import { checkBoolean, checkOptions } from '../common/options.js';
+import { checkBoolean, checkOptions } from '../base/options.js';
 import { resolveActivation } from './activations.js';
 import type { LayerConfig } from './layer.js';
 import { GRUCell, type GRUActivation, type GRURecurrentActivation } from './recurrent/gru-cell.js';

@@ -5,7 +5,7 @@
  * sequence loop's (recurrent/rnn.ts), shared with LSTM and GRU.
  */
 import { initialize, resolveInitializer, type InitializerName } from '../tensor/initializers.js';
-import { checkBoolean, checkOptions } from '../common/options.js';
+import { checkBoolean, checkOptions } from '../base/options.js';
 import { resolveActivation } from './activations.js';
 import type { LayerConfig } from './layer.js';
 import { SimpleRNNCell, type SimpleRNNActivation } from './recurrent/simple-rnn-cell.js';

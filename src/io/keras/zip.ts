@@ -10,7 +10,7 @@
  * refused by name.
  */
 import { inflateSync } from 'fflate';
-import { crc32 } from '../bytes.js';
+import { crc32 } from '../../tensor/bytes.js';
 
 export interface ZipEntry {
   name: string;
