@@ -146,3 +146,27 @@ export class GRU extends RNN {
     };
   }
 }
+
+// The layer registry (registry.ts): save / load, the TF.js format and summary find GRU through it.
+import { recurrentInputFeatures, recurrentKeras } from './recurrent-keras.js';
+import { registerLayer } from './registry.js';
+registerLayer({
+  className: 'GRU',
+  fromConfig: (config) => new GRU(config as unknown as GRUOptions),
+  // kernel [I, 3H], recurrent_kernel [H, 3H], bias [2, 3H] (resetAfter: input and recurrent rows) or [3H]
+  weightShapes: (config, inputShape) => {
+    const I = recurrentInputFeatures('GRU', config, inputShape);
+    const H = config.units as number;
+    const G = 3 * H;
+    const bias = config.resetAfter === false ? [G] : [2, G];
+    return config.useBias === false ? [[I, G], [H, G]] : [[I, G], [H, G], bias];
+  },
+  keras: recurrentKeras({
+    className: 'GRU',
+    gated: true,
+    write: (c) => ({ reset_after: c.resetAfter, implementation: 2 }),
+    read: (r, options) => {
+      options.resetAfter = r.take('reset_after') ?? false; // TF.js' default and Keras 2.0-2.2's: false (Keras 2.3+ writes it out)
+    },
+  }),
+});

@@ -103,3 +103,18 @@ export class SimpleRNN extends RNN {
     };
   }
 }
+
+// The layer registry (registry.ts): save / load, the TF.js format and summary find SimpleRNN through it.
+import { recurrentInputFeatures, recurrentKeras } from './recurrent-keras.js';
+import { registerLayer } from './registry.js';
+registerLayer({
+  className: 'SimpleRNN',
+  fromConfig: (config) => new SimpleRNN(config as unknown as SimpleRNNOptions),
+  // kernel [I, H], recurrent_kernel [H, H], bias [H]
+  weightShapes: (config, inputShape) => {
+    const I = recurrentInputFeatures('SimpleRNN', config, inputShape);
+    const H = config.units as number;
+    return config.useBias === false ? [[I, H], [H, H]] : [[I, H], [H, H], [H]];
+  },
+  keras: recurrentKeras({ className: 'SimpleRNN', gated: false }),
+});

@@ -29,7 +29,6 @@
 import { checkBoolean, checkNonNegativeNumber, checkOptions, checkPositiveInteger } from '../base/options.js';
 import { argmaxRows } from '../data/argmax.js';
 import { batchIndices, gatherRows, rowRange, splitValidation } from '../data/batches.js';
-import { LSTM } from '../layers/lstm.js';
 import { Dense, backwardFromLogitsTrusted } from '../layers/dense.js';
 import { backwardTrusted, forwardTrusted, outputMask, type Layer, type Shape } from '../layers/layer.js';
 import { RNN } from '../layers/recurrent/rnn.js';
@@ -281,7 +280,7 @@ export class Sequential implements TrainingModel {
   /** The error of layer i (of this.layerList, or `layer` being added at i) refusing the input shape `current` in build. */
   private buildError(i: number, current: Shape, error: unknown, layer: Layer = this.layerList[i]): Error {
     const from = i === 0 ? 'the model input' : `layer ${this.layerList[i - 1].name}`;
-    const hint = i > 0 && current.length === 2 && this.layerList[i - 1] instanceof LSTM && layer instanceof LSTM
+    const hint = i > 0 && current.length === 2 && this.layerList[i - 1] instanceof RNN && layer instanceof RNN
       ? ` (set returnSequences: true on ${this.layerList[i - 1].name} to feed it a sequence)`
       : '';
     return new Error(`Sequential ${this.name}: layer ${layer.name} cannot take ${from} of shape ${formatShape(current)}${hint}: ${(error as Error).message}`);
