@@ -18,11 +18,11 @@ const sampler = new RssSampler();
 sampler.sample();
 
 let result: RunResult;
-if (engine === 'lstm-ts') {
-  result = runLstmTs(workload as WorkloadId, run, seed, quick, sampler);
+if (engine === 'lstm-ts' || engine === 'lstm-ts-async') {
+  result = await runLstmTs(workload as WorkloadId, run, seed, quick, sampler, 'lstm', engine === 'lstm-ts-async');
 } else if (engine.startsWith('lstm-ts/') && (RECURRENT_KINDS as readonly string[]).includes(engine.slice(8))) {
   // W3, W4 with another recurrent layer in the LSTM's place (bench/cells.ts)
-  result = runLstmTs(workload as WorkloadId, run, seed, quick, sampler, engine.slice(8) as RecurrentKind);
+  result = await runLstmTs(workload as WorkloadId, run, seed, quick, sampler, engine.slice(8) as RecurrentKind);
 } else if (engine === 'tfjs-cpu' || engine === 'tfjs-wasm') {
   // Loaded only here, so the lstm-ts process never has TF.js in memory.
   const { runTfjs } = await import('./engines/tfjs.js');

@@ -3,13 +3,16 @@
  * Sequential / LSTM / Dense / compile, then `fit` for the tutorials' loops (W1–W3, as the
  * tutorials call it) and `trainOnBatch` for one training step (W4, W5).
  *
+ * The engine 'lstm-ts-async' runs W1–W3 with `await model.fitAsync(...)` in place of `fit` (its
+ * default yielding, every 8 ms of training): what giving the event loop turns costs them.
+ *
  * W3 and W4 also run with another recurrent layer in the LSTM's place (bench/cells.ts: GRU and
  * SimpleRNN beside the LSTM, per unit of work), named by `recurrent`: 'lstm' (the workload as
  * defined), 'lstm-ts-cell' (the LSTM with its TypeScript cell instead of the WebAssembly one, as
  * GRU and SimpleRNN run theirs), 'gru' (resetAfter true, Keras' default), 'gru-reset-before'
  * (resetAfter false), 'simple-rnn'.
  */
-import { Adam, Dense, GRU, LSTM, Sequential, SimpleRNN, setSeed, tensor, type Layer } from '../../src/index.js';
+import { Adam, Dense, GRU, LSTM, Sequential, SimpleRNN, setSeed, tensor, type FitOptions, type Layer, type Tensor } from '../../src/index.js';
 import { useWasmCells } from '../../src/layers/recurrent/kernels.js';
 import {
   MiB, RssSampler, W1_SEQUENCES, cpuNowMs, monotonicUs, W4_SHAPE, W5_SHAPE, echoSamples, median, oneHotRows, randomBatch, scaleOf,
@@ -23,6 +26,12 @@ export const RECURRENT_KINDS: readonly RecurrentKind[] = ['lstm', 'lstm-ts-cell'
 export const GATE_BLOCKS: Record<RecurrentKind, number> = { lstm: 4, 'lstm-ts-cell': 4, gru: 3, 'gru-reset-before': 3, 'simple-rnn': 1 };
 
 let recurrentKind: RecurrentKind = 'lstm';
+
+/** How W1–W3 call fit: `fit` itself, or `await fitAsync` (the 'lstm-ts-async' engine). */
+type Fit = (model: Sequential, x: Tensor, y: Tensor, options: FitOptions) => void | Promise<unknown>;
+const syncFit: Fit = (model, x, y, options) => void model.fit(x, y, options);
+const asyncFit: Fit = (model, x, y, options) => model.fitAsync(x, y, options);
+let fit: Fit = syncFit;
 
 /** The recurrent layer of W3 / W4. */
 function recurrentLayer(units: number, inputShape: number[]): Layer {
@@ -39,19 +48,21 @@ function recurrentLayer(units: number, inputShape: number[]): Layer {
   }
 }
 
-export function runLstmTs(workload: WorkloadId, run: number, seed: number, quick: boolean, sampler: RssSampler, recurrent: RecurrentKind = 'lstm'): RunResult {
+export async function runLstmTs(workload: WorkloadId, run: number, seed: number, quick: boolean, sampler: RssSampler, recurrent: RecurrentKind = 'lstm', asynchronous = false): Promise<RunResult> {
   setSeed(seed);
+  if (asynchronous && workload !== 'W1' && workload !== 'W2' && workload !== 'W3') throw new Error(`bench: lstm-ts-async runs W1–W3 only, got ${workload}`);
+  fit = asynchronous ? asyncFit : syncFit;
   if (recurrent !== 'lstm' && workload !== 'W3' && workload !== 'W4') throw new Error(`bench: ${recurrent} runs W3 and W4 only, got ${workload}`);
   recurrentKind = recurrent;
   if (recurrent === 'lstm-ts-cell') useWasmCells(false);
-  const base = { engine: recurrent === 'lstm' ? 'lstm-ts' : `lstm-ts/${recurrent}`, workload, run, seed, quick };
+  const base = { engine: asynchronous ? 'lstm-ts-async' : recurrent === 'lstm' ? 'lstm-ts' : `lstm-ts/${recurrent}`, workload, run, seed, quick };
   switch (workload) {
     case 'W1':
-      return { ...base, ...w1(quick, sampler), peakRssMiB: 0, maxRssMiB: 0 };
+      return { ...base, ...(await w1(quick, sampler)), peakRssMiB: 0, maxRssMiB: 0 };
     case 'W2':
-      return { ...base, ...w2(quick, sampler), peakRssMiB: 0, maxRssMiB: 0 };
+      return { ...base, ...(await w2(quick, sampler)), peakRssMiB: 0, maxRssMiB: 0 };
     case 'W3':
-      return { ...base, ...w3(seed, quick, sampler), peakRssMiB: 0, maxRssMiB: 0 };
+      return { ...base, ...(await w3(seed, quick, sampler)), peakRssMiB: 0, maxRssMiB: 0 };
     case 'W4':
       return { ...base, ...stepWorkload(W4_SHAPE, 'W4', seed, quick, sampler), peakRssMiB: 0, maxRssMiB: 0 };
     case 'W5':
@@ -62,7 +73,7 @@ export function runLstmTs(workload: WorkloadId, run: number, seed: number, quick
 type Partial = Omit<RunResult, 'engine' | 'workload' | 'run' | 'seed' | 'quick' | 'peakRssMiB' | 'maxRssMiB'>;
 
 /** W1: tutorial T1. */
-function w1(quick: boolean, sampler: RssSampler): Partial {
+async function w1(quick: boolean, sampler: RssSampler): Promise<Partial> {
   const epochs = scaleOf('W1', quick).updatesOrEpochs;
   const pairs = W1_SEQUENCES.map((seq) => ({
     x: tensor(oneHotRows(seq.slice(0, -1), 5), [4, 1, 5]),
@@ -83,7 +94,8 @@ function w1(quick: boolean, sampler: RssSampler): Partial {
   for (let epoch = 0; epoch < epochs; epoch++) {
     if (epoch === Math.floor((3 * epochs) / 4)) tWarm = performance.now();
     for (const { x, y } of pairs) {
-      model.fit(x, y, { epochs: 1, batchSize: 1, shuffle: false, verbose: 0 });
+      const pending = fit(model, x, y, { epochs: 1, batchSize: 1, shuffle: false, verbose: 0 });
+      if (pending !== undefined) await pending; // lstm-ts-async only: the synchronous loop never awaits
       model.resetStates();
     }
     if (epoch % 50 === 0) sampler.sample();
@@ -105,7 +117,7 @@ function w1(quick: boolean, sampler: RssSampler): Partial {
 }
 
 /** W2: the alphabet, one character to the next, stateful, batch 1. */
-function w2(quick: boolean, sampler: RssSampler): Partial {
+async function w2(quick: boolean, sampler: RssSampler): Promise<Partial> {
   const epochs = scaleOf('W2', quick).updatesOrEpochs;
   const indices = Array.from({ length: 25 }, (_, i) => i);
   const x = tensor(Float32Array.from(indices, (i) => i / 26), [25, 1, 1]);
@@ -123,7 +135,8 @@ function w2(quick: boolean, sampler: RssSampler): Partial {
   let tWarm = 0;
   for (let epoch = 0; epoch < epochs; epoch++) {
     if (epoch === Math.floor((3 * epochs) / 4)) tWarm = performance.now();
-    model.fit(x, y, { epochs: 1, batchSize: 1, shuffle: false, verbose: 0 });
+    const pending = fit(model, x, y, { epochs: 1, batchSize: 1, shuffle: false, verbose: 0 });
+    if (pending !== undefined) await pending;
     model.resetStates();
     if (epoch % 50 === 0) sampler.sample();
   }
@@ -142,7 +155,7 @@ function w2(quick: boolean, sampler: RssSampler): Partial {
 }
 
 /** W3: the echo problem, each update one fit on one fresh sample; memory after 1,000 and 10,000 updates. */
-function w3(seed: number, quick: boolean, sampler: RssSampler): Partial {
+async function w3(seed: number, quick: boolean, sampler: RssSampler): Promise<Partial> {
   const updates = scaleOf('W3', quick).updatesOrEpochs;
   const train = echoSamples(seed * 7919 + 1, updates);
   const test = echoSamples(seed * 7919 + 2, 100);
@@ -169,7 +182,8 @@ function w3(seed: number, quick: boolean, sampler: RssSampler): Partial {
     }
     const x = tensor(oneHotRows(train.sequences[u], 10), [1, 5, 10]);
     const y = tensor(oneHotRows([train.targets[u]], 10), [1, 10]);
-    model.fit(x, y, { epochs: 1, batchSize: 1, verbose: 0 });
+    const pending = fit(model, x, y, { epochs: 1, batchSize: 1, verbose: 0 });
+    if (pending !== undefined) await pending;
     if (u % 500 === 499) sampler.sample();
     if (u + 1 === 1000 || u + 1 === 10_000) {
       const p0 = performance.now();
