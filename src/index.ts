@@ -22,7 +22,7 @@ export { SimpleRNN } from './layers/simple-rnn.js';
 export type { SimpleRNNOptions, SimpleRNNActivation } from './layers/simple-rnn.js';
 // The recurrent core: a new recurrent layer is a cell (one step's math) plus an RNN subclass
 export { RNN } from './layers/recurrent/rnn.js';
-export type { RNNOptions, RecurrentWeights } from './layers/recurrent/rnn.js';
+export type { RNNOptions, RecurrentWeights, RecurrentTrace } from './layers/recurrent/rnn.js';
 export type { RecurrentCell, SequenceBuffers, CellKernelKind } from './layers/recurrent/cell.js';
 export { Dense } from './layers/dense.js';
 export type { DenseOptions, DenseActivation } from './layers/dense.js';

@@ -154,11 +154,11 @@ export class FusedStep {
     if (!enabled || layers.length !== 2) return undefined;
     const [lstm, dense] = layers;
     if (previous !== undefined && previous.B === B && previous.T === T && previous.fused === fused && previous.accuracy === accuracy
-      && lstm === previous.lstm && dense === previous.dense && lstmCellRunsInWasm(previous.lstm.dtype, previous.lstm.activation, previous.lstm.recurrentActivation)) return previous;
+      && lstm === previous.lstm && dense === previous.dense && !previous.lstm.recordTraces && lstmCellRunsInWasm(previous.lstm.dtype, previous.lstm.activation, previous.lstm.recurrentActivation)) return previous;
     // Exactly these classes: a subclass may override what the kernel would skip.
     if (Object.getPrototypeOf(lstm) !== LSTM.prototype || Object.getPrototypeOf(dense) !== Dense.prototype) return undefined;
     if (!(lstm instanceof LSTM) || !(dense instanceof Dense) || !lstm.built || !dense.built || dense.dtype !== 'float32') return undefined;
-    if (!lstmCellRunsInWasm(lstm.dtype, lstm.activation, lstm.recurrentActivation) || lstm.maskValue !== null || lstm.returnSequences || lstm.goBackwards) return undefined;
+    if (!lstmCellRunsInWasm(lstm.dtype, lstm.activation, lstm.recurrentActivation) || lstm.maskValue !== null || lstm.returnSequences || lstm.goBackwards || lstm.recordTraces) return undefined;
     const softmax = fused === softmaxCategoricalCrossentropy && dense.activation === 'softmax';
     if (!softmax && !(fused === sigmoidBinaryCrossentropy && dense.activation === 'sigmoid')) return undefined;
     if (accuracy === 'sparseCategorical') return undefined;

@@ -75,6 +75,29 @@ export interface RecurrentWeights {
   bias: Tensor | undefined; //      [G]     b (undefined without a bias)
 }
 
+/**
+ * What a recurrent layer's last forward and backward did at every step (RNN.getTrace), in the
+ * order the layer processed the steps (reversed with goBackwards), batch-major.
+ */
+export interface RecurrentTrace {
+  /** The cell's state vectors, h first: ['h', 'c'] for an LSTM. */
+  stateNames: readonly string[];
+  /** [B, T, G]: the cell's gates at each step after activation (an LSTM's [i|f|g|o] blocks). */
+  gates: Tensor;
+  /** One per state, each [B, T+1, H]: index 0 the initial state, index t+1 the state after step t. */
+  states: Tensor[];
+  /**
+   * After a backward, one per state, each [B, T, H]: what flows back into step t. For h, the
+   * whole dL/dh_t (from the output at t and from every later step); for the other states, the
+   * part arriving from step t+1 (an LSTM's c: through the forget gate of step t+1, the "carousel").
+   */
+  stateGradients?: Tensor[];
+  /** After a backward: ‖dL/dh_t‖ over the batch, per step: vanishing or exploding gradients made visible. */
+  gradientNorms?: number[];
+  /** After a backward: per step t, its share of each weight gradient (x_tᵀ·dz_t, ...), in getWeights() order; summed over the steps they are getGradients(). */
+  stepGradients?: Tensor[][];
+}
+
 /** The loop's cache for one (B, T): the kernel's buffers (cell.ts, SequenceBuffers) and the loop's own. */
 interface Cache {
   B: number;
@@ -119,6 +142,14 @@ export abstract class RNN extends Layer {
   /** The arrays the kernels read and write, refreshed from the tensors at each use (no allocation per call). */
   private readonly weightArrays: SequenceWeights = { kernel: new Float32Array(0), recurrentKernel: new Float32Array(0), bias: undefined };
   private readonly gradientArrays: SequenceWeights = { kernel: new Float32Array(0), recurrentKernel: new Float32Array(0), bias: undefined };
+
+  /**
+   * While true, every forward and backward records what it did at every step (getTrace): for
+   * learners and for pictures of BPTT. Off by default; when on, the whole-sequence WebAssembly
+   * path steps aside (the steps give the same bits) and the model's whole-step kernel is not used.
+   */
+  recordTraces = false;
+  private lastTrace: RecurrentTrace | undefined;
 
   /** The forward cache; undefined until the first forward. */
   private cache: Cache | undefined;
@@ -256,6 +287,7 @@ export abstract class RNN extends Layer {
     else this.forwardSteps(cache, mask);
     this.keepFinalState(cache);
     this.hasBackward = false;
+    this.lastTrace = this.recordTraces ? this.traceForward(cache) : undefined;
 
     // The output, batch-major again: every h_t as [B, T, H], or h_T as [B, H] (a view of slot T of states[0]).
     if (this.returnSequences) transposeTB(kernel.buffers.states[0], B * H, cache.output.data, B, T, H); // y[b, t, :] = hs[t+1, b, :]
@@ -355,8 +387,7 @@ export abstract class RNN extends Layer {
   override [backwardTrusted](outputGradient: Tensor, needInputGradient: boolean): Tensor | undefined {
     const cache = this.cache!;
     const { B, T, kernel } = cache;
-    const { xT, states, dGates, dStates, dXT, dRecurrentGates, extras } = kernel.buffers;
-    const hs = states[0];
+    const { dGates, dStates, dXT, dRecurrentGates } = kernel.buffers;
     const mask = cache.maskedRows > 0 ? cache.mask : undefined;
     const H = this.units;
     const G = this.cell.gateBlocks * H;
@@ -372,7 +403,9 @@ export abstract class RNN extends Layer {
     // output y = h_T, so dy enters as dL/dh_T.
     for (let k = 0; k < dStates.length; k++) dStates[k].fill(0);
     if (!seq) dStates[0].set(dy);
-    if (mask === undefined && kernel.backwardSequence !== undefined) {
+    const trace = this.recordTraces ? this.lastTrace : undefined;
+    if (trace !== undefined) trace.stateGradients = undefined;
+    if (mask === undefined && kernel.backwardSequence !== undefined && trace === undefined) {
       // Small batches in the WebAssembly kernel: everything below in one call, bit for bit.
       kernel.backwardSequence(this.currentWeights(), this.currentGradients(), seq ? dy : undefined, needInputGradient);
       this.hasBackward = true;
@@ -387,6 +420,7 @@ export abstract class RNN extends Layer {
     const passThrough = mask === undefined ? undefined : (cache.passThrough ??= dStates.map(() => allocate(this.dtype, B * H)));
 
     for (let t = T - 1; t >= 0; t--) {
+      if (trace !== undefined) this.traceStateGradients(trace, cache, t, seq ? dy : undefined);
       // Masked steps, state_t = state_{t-1}: dL/d(state_{t-1}) = dL/d(state_t) (+ dy_t for h),
       // kept aside while the cell runs on the whole step, then put back; their dz_t = 0 (no
       // share in dW, dU, db, dx_t).
@@ -420,15 +454,93 @@ export abstract class RNN extends Layer {
     // dStates now hold dL/d(state_0) (see getInitialStateGradients).
 
     // The weight gradients sum over every step, so each is ONE product over all T·B rows.
+    this.sumWeightGradients(cache, 0, T * B, this.currentGradients());
+    if (trace !== undefined) this.traceStepGradients(cache, trace);
+    this.hasBackward = true;
+    if (!needInputGradient) return undefined; // the model's first layer: nothing below needs dx
+
+    // ∂ of z = x_t·W + …:        dx_t = dz_t·Wᵀ, all steps at once   ([T·B, G] × [G, I])
+    gemm(T * B, I, G, { data: dGates, offset: 0, ld: G }, { data: this.kernel.data, offset: 0, ld: G, transpose: true }, { data: dXT, offset: 0, ld: I }, false);
+    return this.inputGradient(cache);
+  }
+
+  /**
+   * What the last forward (and backward, if one followed) did at every step, recorded while
+   * `recordTraces` is true. Throws when nothing was recorded.
+   */
+  getTrace(): RecurrentTrace {
+    if (this.lastTrace === undefined) {
+      throw new Error(`${this.className} ${this.name}.getTrace: nothing recorded; set recordTraces = true, then run forward (and backward), e.g. model.computeGradients(x, y)`);
+    }
+    return this.lastTrace;
+  }
+
+  /** The forward's trace, batch-major: every step's gates and states (copies of the cache). */
+  private traceForward({ B, T, kernel }: Cache): RecurrentTrace {
+    const H = this.units;
+    const G = this.cell.gateBlocks * H;
+    const gates = new Tensor(allocate(this.dtype, B * T * G), [B, T, G]);
+    transposeTB(kernel.buffers.gates, 0, gates.data, B, T, G); // gates[b, t, :] = buffer[t, b, :]
+    const states = kernel.buffers.states.map((buffer) => {
+      const out = new Tensor(allocate(this.dtype, B * (T + 1) * H), [B, T + 1, H]);
+      transposeTB(buffer, 0, out.data, B, T + 1, H); // states[b, s, :] = slot s of the buffer
+      return out;
+    });
+    return { stateNames: this.cell.stateNames, gates, states };
+  }
+
+  /** Backward step t is about to run: what arrives at it (dL/dh_t whole, with dy_t; the other states from step t+1). */
+  private traceStateGradients(trace: RecurrentTrace, { B, T, kernel }: Cache, t: number, dy: TypedArray | undefined): void {
+    const H = this.units;
+    const grads = (trace.stateGradients ??= kernel.buffers.dStates.map(() => new Tensor(allocate(this.dtype, B * T * H), [B, T, H])));
+    const norms = (trace.gradientNorms ??= new Array<number>(T).fill(0));
+    kernel.buffers.dStates.forEach((d, k) => {
+      for (let b = 0; b < B; b++) {
+        for (let j = 0; j < H; j++) {
+          grads[k].data[(b * T + t) * H + j] = d[b * H + j] + (k === 0 && dy !== undefined ? dy[(b * T + t) * H + j] : 0);
+        }
+      }
+    });
+    let sum = 0;
+    for (let b = 0; b < B; b++) for (let j = 0; j < H; j++) sum += grads[0].data[(b * T + t) * H + j] ** 2;
+    norms[t] = Math.sqrt(sum);
+  }
+
+  /** After backward: each step's share of the weight gradients (RNNbow's itemized gradients), in getWeights() order. */
+  private traceStepGradients(cache: Cache, trace: RecurrentTrace): void {
+    const { B, T } = cache;
+    trace.stepGradients = Array.from({ length: T }, (_, t) => {
+      const shares = this.getGradients().map((g) => new Tensor(allocate(this.dtype, g.size), g.shape));
+      this.sumWeightGradients(cache, t * B, B, { kernel: shares[0].data, recurrentKernel: shares[1].data, bias: shares[2]?.data });
+      return shares;
+    });
+  }
+
+  /**
+   * dW, dU, db summed over the time-major rows [from, from + count) of the cache (x_t, h_{t-1},
+   * dz_t of those steps and samples), written into `into` (overwritten). backward sums all T·B
+   * rows at once; a trace, each step's B rows on their own (its share of the gradients).
+   */
+  private sumWeightGradients(cache: Cache, from: number, count: number, into: SequenceWeights): void {
+    const { T, B, kernel } = cache;
+    const { xT, states, dGates, dRecurrentGates, extras } = kernel.buffers;
+    const hs = states[0];
+    const mask = cache.maskedRows > 0 ? cache.mask : undefined;
+    const H = this.units;
+    const G = this.cell.gateBlocks * H;
+    const I = this.inputDim;
+    const own = (this.cell.ownRecurrentBlocks ?? 0) * H;
+    const Gr = G - own;
+    const dR = dRecurrentGates ?? dGates;
     // With masked steps, over the rows of the unmasked steps only, gathered in order: a masked
     // row's dz is 0 and would add nothing, and leaving it out means a padded sequence sums
     // exactly the rows of the unpadded one, in the same order, so padding changes no bit.
-    let rows = T * B; // the rows summed over: (x_t, h_{t-1}, dz_t) for every step and sample
-    let xRows = xT; //    (rows, I)
-    let hRows = hs; //    (rows, H)  slots 0..T-1 of hs are h_{t-1}
-    let dzRows = dGates; // (rows, G)
-    let dRRows = dR; //     (rows, G)  dRecurrentGates with separateRecurrent, else dGates
-    let operandRows = own > 0 ? extras[this.cell.ownRecurrentOperand!] : undefined; // (rows, H) the cell's own product's left operand
+    let rows = count; // the rows summed over: (x_t, h_{t-1}, dz_t) for every step and sample (of the range)
+    let xRows = xT.subarray(from * I); //    (rows, I)
+    let hRows = hs.subarray(from * H); //    (rows, H)  slots 0..T-1 of hs are h_{t-1}
+    let dzRows = dGates.subarray(from * G); // (rows, G)
+    let dRRows = dR.subarray(from * G); //     (rows, G)  dRecurrentGates with separateRecurrent, else dGates
+    let operandRows = own > 0 ? extras[this.cell.ownRecurrentOperand!].subarray(from * H) : undefined; // (rows, H) the cell's own product's left operand
     if (mask !== undefined) {
       const kept = (cache.unmasked ??= {
         x: allocate(this.dtype, T * B * I),
@@ -437,44 +549,39 @@ export abstract class RNN extends Layer {
         dr: dRecurrentGates === undefined ? undefined : allocate(this.dtype, T * B * G),
         operand: operandRows === undefined ? undefined : allocate(this.dtype, T * B * H),
       });
-      rows = keepUnmaskedRows(mask, T * B, xT, kept.x, I);
-      keepUnmaskedRows(mask, T * B, hs, kept.hPrev, H);
-      keepUnmaskedRows(mask, T * B, dGates, kept.dz, G);
+      const rowMask = mask.subarray(from, from + count);
+      rows = keepUnmaskedRows(rowMask, count, xRows, kept.x, I);
+      keepUnmaskedRows(rowMask, count, hRows, kept.hPrev, H);
+      keepUnmaskedRows(rowMask, count, dzRows, kept.dz, G);
       xRows = kept.x;
       hRows = kept.hPrev;
       dzRows = kept.dz;
       dRRows = dzRows;
       if (dRecurrentGates !== undefined) {
-        keepUnmaskedRows(mask, T * B, dRecurrentGates, kept.dr!, G);
+        keepUnmaskedRows(rowMask, count, dRecurrentGates.subarray(from * G), kept.dr!, G);
         dRRows = kept.dr!;
       }
       if (operandRows !== undefined) {
-        keepUnmaskedRows(mask, T * B, operandRows, kept.operand!, H);
+        keepUnmaskedRows(rowMask, count, operandRows, kept.operand!, H);
         operandRows = kept.operand!;
       }
     }
     // ∂ of z = x_t·W + …:        dW = Σ_t x_tᵀ·dz_t = xTᵀ·dGates      ([I, T·B] × [T·B, G])
-    gemm(I, G, rows, { data: xRows, offset: 0, ld: I, transpose: true }, { data: dzRows, offset: 0, ld: G }, { data: this.dKernel.data, offset: 0, ld: G }, false);
+    gemm(I, G, rows, { data: xRows, offset: 0, ld: I, transpose: true }, { data: dzRows, offset: 0, ld: G }, { data: into.kernel, offset: 0, ld: G }, false);
     // ∂ of z = … + h_{t-1}·U:    dU = Σ_t h_{t-1}ᵀ·dz_t = hPrevᵀ·dGates, hPrev = slots 0..T-1 of hs
     // (its first Gr columns; with separateRecurrent hPrevᵀ·dRecurrentGates)
-    gemm(H, Gr, rows, { data: hRows, offset: 0, ld: H, transpose: true }, { data: dRRows, offset: 0, ld: G }, { data: this.dRecurrentKernel.data, offset: 0, ld: G }, false);
+    gemm(H, Gr, rows, { data: hRows, offset: 0, ld: H, transpose: true }, { data: dRRows, offset: 0, ld: G }, { data: into.recurrentKernel, offset: 0, ld: G }, false);
     // ownRecurrentBlocks: the cell's product z[:, Gr:] += operand_t·U[:, Gr:], so dU[:, Gr:] = operandᵀ·dGates[:, Gr:]
     if (operandRows !== undefined) {
-      gemm(H, own, rows, { data: operandRows, offset: 0, ld: H, transpose: true }, { data: dzRows, offset: Gr, ld: G }, { data: this.dRecurrentKernel.data, offset: Gr, ld: G }, false);
+      gemm(H, own, rows, { data: operandRows, offset: 0, ld: H, transpose: true }, { data: dzRows, offset: Gr, ld: G }, { data: into.recurrentKernel, offset: Gr, ld: G }, false);
     }
     // ∂ of z = … + b:            db = Σ_t Σ_b dz_t, the column sums of dGates
     // (separateRecurrent: db_x from dGates, then db_r = Σ dr from dRecurrentGates)
-    if (this.dBias !== undefined && dRecurrentGates === undefined) columnSums(dzRows, this.dBias.data, rows, G);
-    if (this.dBias !== undefined && dRecurrentGates !== undefined) {
-      columnSums(dzRows, this.dBias.data.subarray(0, G), rows, G);
-      columnSums(dRRows, this.dBias.data.subarray(G, 2 * G), rows, G);
+    if (into.bias !== undefined && dRecurrentGates === undefined) columnSums(dzRows, into.bias, rows, G);
+    if (into.bias !== undefined && dRecurrentGates !== undefined) {
+      columnSums(dzRows, into.bias.subarray(0, G), rows, G);
+      columnSums(dRRows, into.bias.subarray(G, 2 * G), rows, G);
     }
-    this.hasBackward = true;
-    if (!needInputGradient) return undefined; // the model's first layer: nothing below needs dx
-
-    // ∂ of z = x_t·W + …:        dx_t = dz_t·Wᵀ, all steps at once   ([T·B, G] × [G, I])
-    gemm(T * B, I, G, { data: dGates, offset: 0, ld: G }, { data: this.kernel.data, offset: 0, ld: G, transpose: true }, { data: dXT, offset: 0, ld: I }, false);
-    return this.inputGradient(cache);
   }
 
   /** dx[b, t, :] = dXT[t, b, :] (step T-1-t with goBackwards): dL/dx batch-major, in the input's order. */
