@@ -35,17 +35,33 @@
  *
  * The weights are a byte copy: Keras / TF.js use our layout (kernel [I, 4H], recurrent_kernel
  * [H, 4H], bias [4H], gate blocks i, f, c, o). Reading, weights are matched by NAME, never by
- * position (the Keras converter lists them alphabetically): `lstm_1/kernel`, and tf.keras 2.x's
- * `lstm/lstm_cell/kernel` (the cell's name dropped, as TF.js and the converter do).
+ * their order in the manifest (the Keras converter lists them alphabetically): `lstm_1/kernel`,
+ * tf.keras 2.x's `lstm/lstm_cell/kernel` (the cell's name dropped, as TF.js and the converter
+ * do), and Keras 3's variable paths, the model's name in front (`sequential/lstm/lstm_cell/kernel`,
+ * `sequential/dense/kernel`). The converter's `.keras` route (`--input_format keras_keras`) names
+ * them by where model.weights.h5 keeps them, `layers/lstm/cell/vars/0`, `layers/dense/vars/1`:
+ * `layers/<the layer's Keras class in snake_case, _1, _2 ... by its place among the model's
+ * layers>` (Keras never uses the layer's name there), then the weight's place in Keras' variable
+ * order, which is the layer's getWeights() order (LSTM kernel, recurrent_kernel, bias; Dense
+ * kernel, bias). An optimizer's variables (that route's `optimizer/vars/<i>`, with the int32
+ * iteration counter; TF.js' includeOptimizer specs, `group: 'optimizer'`) are skipped, their
+ * bytes counted by their dtype: the loaded model is not compiled, so there is no optimizer to
+ * hand them to.
  *
  * Every config field is written explicitly (TF.js's LSTM defaults differ from Keras': it would
  * pick hardSigmoid, a glorot-normal kernel and no unit forget bias). Reading accepts the topology
  * in TF.js's form ({ class_name, config }) and in the Keras converter's ({ model_config:
- * { class_name, config }, training_config, ... }), an InputLayer first (tf.keras 2.x writes one),
- * and refuses, naming them, layers of unregistered classes and options that would change what the
- * model computes (dropout, go_backwards, return_state, regularizers, constraints, frozen layers,
- * non-float32 dtypes, ...); a file's hard_sigmoid is read by the Keras version that wrote it. The compile settings
- * (training_config) are not read: compile the loaded model yourself.
+ * { class_name, config }, training_config, ... }), an InputLayer first (tf.keras 2.x and Keras 3
+ * write one; Keras 3's has `batch_shape` and `optional`), Keras 3's config object frames
+ * (`module`, `registered_name`, `build_config`, `compile_config`, DTypePolicy objects), and
+ * refuses, naming them, every field nobody read, layers of unregistered classes, classes from
+ * outside Keras (a `registered_name` such as 'my_pkg>MyLSTM', a module not Keras'), and options
+ * that would change what the model computes (dropout, return_state, regularizers, constraints,
+ * frozen layers, non-float32 dtype policies, optional inputs, Keras 3's zero_output_for_mask,
+ * quantized or LoRA Dense layers, ...); a file's hard_sigmoid is read by the Keras version that
+ * wrote it. The compile settings (training_config, compile_config) are not read: compile the
+ * loaded model yourself. test/keras3-converter.test.ts reads the converter's output of Keras 3.15
+ * models (test/fixtures/keras3-converter.py).
  *
  * Masking: an LSTM with a maskValue is written as Keras writes that model, a `Masking` layer
  * (mask_value; no weights, so the weight names do not change) directly in front of the LSTM, and
