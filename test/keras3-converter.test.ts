@@ -20,11 +20,14 @@
  *    1e-5 of Keras (LSTM + Dense; Masking + stacked LSTMs, one relu without bias, layer names
  *    unlike their class names; stateful with batch_shape, two predict calls in a row; Keras 3's
  *    hard_sigmoid), from disk (loadTfjs) and from memory (fromTfjsArtifacts);
- * 2. each Keras 3 novelty lstm-ts cannot honour is refused with an error naming it.
+ * 2. each Keras 3 novelty lstm-ts cannot honour is refused with an error naming it;
+ * 3. random mutations of those files (fast-check) are refused naming fromTfjsArtifacts, or load
+ *    with every weight holding the bytes of a spec of the file.
  * No Python runs here: the test reads only the committed files.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LSTM, Sequential, tensor } from '../src/index.js';
 import { artifactsFromModelJSON, fromTfjsArtifacts, parseTfjsModelJSON, type TfjsArtifactsInput } from '../src/io/tfjs.js';
@@ -261,4 +264,71 @@ describe('Keras 3 novelties lstm-ts does not honour are refused, each by name', 
     layers[2].config.dtype = { module: 'keras.dtype_policies', class_name: 'FloatDTypePolicy', config: { name: 'float32' }, registered_name: null };
     expectAsKeras(fromTfjsArtifacts(a), record('lstm_dense'), 'lstm_dense-h5 with Keras frames');
   });
+});
+
+describe('random mutations of the Keras 3 converter files (fast-check)', () => {
+  const VALUES = [null, true, false, 0, -1, 2, 1e9, 0.5, 'x', 'float16', 'int32', 'my_pkg>X', [], {}, [null, 5, 3], { name: 'float32' }];
+  /** Every [parent, key] of a JSON tree, depth first. */
+  function slots(node: any, out: [any, string | number][] = []): [any, string | number][] {
+    if (node !== null && typeof node === 'object') {
+      for (const key of Object.keys(node)) {
+        out.push([node, Array.isArray(node) ? Number(key) : key]);
+        slots(node[key], out);
+      }
+    }
+    return out;
+  }
+  /** Each spec's bytes as float32 values, by name (the optimizer's int32 ones too, read as float32: only their identity matters). */
+  function bytesBySpec(specs: any[], data: ArrayBuffer): Float32Array[] {
+    const size: Record<string, number> = { float32: 4, int32: 4, float16: 2, uint16: 2, uint8: 1, bool: 1, complex64: 8 };
+    const out: Float32Array[] = [];
+    let at = 0;
+    for (const s of specs) {
+      const n = (Array.isArray(s?.shape) ? s.shape : []).reduce((a: number, d: number) => a * d, 1);
+      const bytes = (size[s?.dtype ?? 'float32'] ?? 4) * n;
+      if (s?.dtype === 'float32' || s?.dtype === undefined) out.push(new Float32Array(data.slice(at, at + bytes)));
+      at += bytes;
+    }
+    return out;
+  }
+
+  for (const fixture of ['masked_stack-keras', 'stateful-h5']) {
+    it(`${fixture}: refused with an error naming fromTfjsArtifacts, or loaded with the file's bytes`, () => {
+      const base = artifactsOf(fixture);
+      const baseText = JSON.stringify({ modelTopology: base.modelTopology, weightSpecs: base.weightSpecs });
+      let refused = 0;
+      fc.assert(
+        fc.property(fc.nat(), fc.constantFrom('delete', 'set', 'rename'), fc.nat(VALUES.length - 1), (at, kind, v) => {
+          const doc = JSON.parse(baseText);
+          const all = slots(doc);
+          const [parent, key] = all[at % all.length];
+          if (kind === 'delete') {
+            if (Array.isArray(parent)) parent.splice(key as number, 1);
+            else delete parent[key];
+          } else if (kind === 'set') {
+            parent[key] = structuredClone(VALUES[v]);
+          } else if (!Array.isArray(parent)) {
+            parent[`${String(key)}_renamed`] = parent[key];
+            delete parent[key];
+          }
+          let loaded: Sequential | undefined;
+          try {
+            loaded = fromTfjsArtifacts({ ...base, modelTopology: doc.modelTopology, weightSpecs: doc.weightSpecs });
+          } catch (error) {
+            expect(error).toBeInstanceOf(Error);
+            expect((error as Error).message).toMatch(/^fromTfjsArtifacts: \S/);
+            refused++;
+            return;
+          }
+          const candidates = bytesBySpec(doc.weightSpecs, base.weightData);
+          loaded.getWeights().forEach((w, i) => {
+            expect(candidates.some((c) => c.length === w.data.length && c.every((x, j) => Object.is(x, w.data[j]))), `weight ${i} (${loaded!.weightNames[i]}) holds a spec's bytes`).toBe(true);
+          });
+          expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+        }),
+        { numRuns: 250, seed: 25 },
+      );
+      expect(refused).toBeGreaterThan(0);
+    });
+  }
 });
