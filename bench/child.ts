@@ -4,9 +4,10 @@
  *
  *   node --expose-gc --import tsx bench/child.ts <engine> <workload> <run> <seed> <quick 0|1>
  *
- * and prints one line `RESULT {json}` (a RunResult) on stdout.
+ * and prints one line `RESULT {json}` (a RunResult) on stdout. <engine> `lstm-ts/gru` (and the
+ * other kinds of engines/lstm-ts.ts) runs W3 or W4 with that recurrent layer (bench/cells.ts).
  */
-import { runLstmTs } from './engines/lstm-ts.js';
+import { RECURRENT_KINDS, runLstmTs, type RecurrentKind } from './engines/lstm-ts.js';
 import { MiB, RssSampler, type RunResult, type WorkloadId } from './workloads.js';
 
 const [engine, workload, runText, seedText, quickText] = process.argv.slice(2);
@@ -19,6 +20,9 @@ sampler.sample();
 let result: RunResult;
 if (engine === 'lstm-ts') {
   result = runLstmTs(workload as WorkloadId, run, seed, quick, sampler);
+} else if (engine.startsWith('lstm-ts/') && (RECURRENT_KINDS as readonly string[]).includes(engine.slice(8))) {
+  // W3, W4 with another recurrent layer in the LSTM's place (bench/cells.ts)
+  result = runLstmTs(workload as WorkloadId, run, seed, quick, sampler, engine.slice(8) as RecurrentKind);
 } else if (engine === 'tfjs-cpu' || engine === 'tfjs-wasm') {
   // Loaded only here, so the lstm-ts process never has TF.js in memory.
   const { runTfjs } = await import('./engines/tfjs.js');

@@ -16,6 +16,10 @@ export type { BaseLayerOptions, ForwardOptions, LayerConfig, Shape } from './lay
 // TF.js format and summary find it there.
 export { LSTM } from './layers/lstm.js';
 export type { LSTMOptions, LSTMActivation, LSTMRecurrentActivation } from './layers/lstm.js';
+export { GRU } from './layers/gru.js';
+export type { GRUOptions, GRUActivation, GRURecurrentActivation } from './layers/gru.js';
+export { SimpleRNN } from './layers/simple-rnn.js';
+export type { SimpleRNNOptions, SimpleRNNActivation } from './layers/simple-rnn.js';
 // The recurrent core: a new recurrent layer is a cell (one step's math) plus an RNN subclass
 export { RNN } from './layers/recurrent/rnn.js';
 export type { RNNOptions, RecurrentWeights } from './layers/recurrent/rnn.js';
@@ -36,7 +40,7 @@ export type { SGDOptions, AdamOptions, RMSpropOptions, OptimizerState, Optimizer
 
 // Model
 export { Sequential } from './model/sequential.js';
-export type { SequentialOptions, CompileOptions, FitOptions, EvaluateOptions, PredictOptions, History } from './model/sequential.js';
+export type { SequentialOptions, CompileOptions, FitOptions, FitAsyncOptions, AsyncOptions, EvaluateOptions, PredictOptions, History } from './model/sequential.js';
 export type { SequentialJSON } from './model/serialization.js';
 export { EarlyStopping } from './model/callbacks.js';
 export type { Callback, EarlyStoppingOptions, Logs } from './model/callbacks.js';

@@ -412,10 +412,10 @@ describe('refusals, each naming what is wrong', () => {
   it('unsupported layers, by class and name', () => {
     const { artifacts, layers } = base();
     layers.splice(2, 0, { class_name: 'Dropout', config: { name: 'dropout', rate: 0.5 } });
-    expect(() => fromTfjsArtifacts(artifacts)).toThrow(/layers\[2\] \(Dropout 'dropout'\): unsupported layer class 'Dropout'; lstm-ts reads LSTM and Dense/);
-    const gru = base();
-    gru.layers[2].class_name = 'GRU';
-    expect(() => fromTfjsArtifacts(gru.artifacts)).toThrow(/unsupported layer class 'GRU'/);
+    expect(() => fromTfjsArtifacts(artifacts)).toThrow(/layers\[2\] \(Dropout 'dropout'\): unsupported layer class 'Dropout'; lstm-ts reads LSTM, GRU, SimpleRNN and Dense layers/);
+    const bidirectional = base();
+    bidirectional.layers[2].class_name = 'Bidirectional';
+    expect(() => fromTfjsArtifacts(bidirectional.artifacts)).toThrow(/unsupported layer class 'Bidirectional'/);
   });
 
   it('hard_sigmoid is read by the Keras version that wrote the file: Keras 3\'s relu6(x + 3) / 6 is hardSigmoidKeras3, Keras 2\'s is hardSigmoid', () => {
@@ -682,10 +682,10 @@ describe('masking: maskValue ↔ a Keras Masking layer in front of the LSTM', ()
     const masking = { class_name: 'Masking', config: { name: 'masking', trainable: true, dtype: 'float32', mask_value: 0 } };
     const beforeDense = baseConverterArtifacts();
     beforeDense.layers.splice(3, 0, structuredClone(masking));
-    expect(() => fromTfjsArtifacts(beforeDense.artifacts)).toThrow(/layers\[3\] \(Masking 'masking'\): a Masking layer must be directly followed by an LSTM \(lstm-ts reads the pair as one LSTM with maskValue = mask_value\), got layers\[4\], Dense 'dense'/);
+    expect(() => fromTfjsArtifacts(beforeDense.artifacts)).toThrow(/layers\[3\] \(Masking 'masking'\): a Masking layer must be directly followed by a recurrent layer \(LSTM, GRU or SimpleRNN\) \(lstm-ts reads the pair as one recurrent layer with its maskValue = mask_value\), got layers\[4\], Dense 'dense'/);
     const last = baseConverterArtifacts();
     last.layers.push(structuredClone(masking));
-    expect(() => fromTfjsArtifacts(last.artifacts)).toThrow(/layers\[4\] \(Masking 'masking'\): a Masking layer must be directly followed by an LSTM .*got nothing: it is the last layer/);
+    expect(() => fromTfjsArtifacts(last.artifacts)).toThrow(/layers\[4\] \(Masking 'masking'\): a Masking layer must be directly followed by a recurrent layer .*got nothing: it is the last layer/);
     const twice = baseConverterArtifacts();
     twice.layers.splice(1, 0, structuredClone(masking), { ...structuredClone(masking), config: { ...masking.config, name: 'masking_1' } });
     expect(() => fromTfjsArtifacts(twice.artifacts)).toThrow(/\(Masking 'masking'\): .*got layers\[2\], Masking 'masking_1'/);

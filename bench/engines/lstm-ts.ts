@@ -2,16 +2,49 @@
  * The workloads on lstm-ts, through the public API exactly as a user writes them:
  * Sequential / LSTM / Dense / compile, then `fit` for the tutorials' loops (W1–W3, as the
  * tutorials call it) and `trainOnBatch` for one training step (W4, W5).
+ *
+ * W3 and W4 also run with another recurrent layer in the LSTM's place (bench/cells.ts: GRU and
+ * SimpleRNN beside the LSTM, per unit of work), named by `recurrent`: 'lstm' (the workload as
+ * defined), 'lstm-ts-cell' (the LSTM with its TypeScript cell instead of the WebAssembly one, as
+ * GRU and SimpleRNN run theirs), 'gru' (resetAfter true, Keras' default), 'gru-reset-before'
+ * (resetAfter false), 'simple-rnn'.
  */
-import { Adam, Dense, LSTM, Sequential, setSeed, tensor } from '../../src/index.js';
+import { Adam, Dense, GRU, LSTM, Sequential, SimpleRNN, setSeed, tensor, type Layer } from '../../src/index.js';
+import { useWasmCells } from '../../src/layers/recurrent/kernels.js';
 import {
   MiB, RssSampler, W1_SEQUENCES, cpuNowMs, monotonicUs, W4_SHAPE, W5_SHAPE, echoSamples, median, oneHotRows, randomBatch, scaleOf,
   type RunResult, type SequenceShape, type WorkloadId,
 } from '../workloads.js';
 
-export function runLstmTs(workload: WorkloadId, run: number, seed: number, quick: boolean, sampler: RssSampler): RunResult {
+/** Which recurrent layer W3 and W4 run (see the file's header). */
+export type RecurrentKind = 'lstm' | 'lstm-ts-cell' | 'gru' | 'gru-reset-before' | 'simple-rnn';
+export const RECURRENT_KINDS: readonly RecurrentKind[] = ['lstm', 'lstm-ts-cell', 'gru', 'gru-reset-before', 'simple-rnn'];
+/** H-wide gate blocks of each kind: its forward FLOPs are 2·B·T·blocks·H·(I + H). */
+export const GATE_BLOCKS: Record<RecurrentKind, number> = { lstm: 4, 'lstm-ts-cell': 4, gru: 3, 'gru-reset-before': 3, 'simple-rnn': 1 };
+
+let recurrentKind: RecurrentKind = 'lstm';
+
+/** The recurrent layer of W3 / W4. */
+function recurrentLayer(units: number, inputShape: number[]): Layer {
+  switch (recurrentKind) {
+    case 'lstm':
+    case 'lstm-ts-cell':
+      return new LSTM({ units, inputShape });
+    case 'gru':
+      return new GRU({ units, inputShape });
+    case 'gru-reset-before':
+      return new GRU({ units, inputShape, resetAfter: false });
+    case 'simple-rnn':
+      return new SimpleRNN({ units, inputShape });
+  }
+}
+
+export function runLstmTs(workload: WorkloadId, run: number, seed: number, quick: boolean, sampler: RssSampler, recurrent: RecurrentKind = 'lstm'): RunResult {
   setSeed(seed);
-  const base = { engine: 'lstm-ts', workload, run, seed, quick };
+  if (recurrent !== 'lstm' && workload !== 'W3' && workload !== 'W4') throw new Error(`bench: ${recurrent} runs W3 and W4 only, got ${workload}`);
+  recurrentKind = recurrent;
+  if (recurrent === 'lstm-ts-cell') useWasmCells(false);
+  const base = { engine: recurrent === 'lstm' ? 'lstm-ts' : `lstm-ts/${recurrent}`, workload, run, seed, quick };
   switch (workload) {
     case 'W1':
       return { ...base, ...w1(quick, sampler), peakRssMiB: 0, maxRssMiB: 0 };
@@ -114,7 +147,7 @@ function w3(seed: number, quick: boolean, sampler: RssSampler): Partial {
   const train = echoSamples(seed * 7919 + 1, updates);
   const test = echoSamples(seed * 7919 + 2, 100);
   const model = new Sequential([
-    new LSTM({ units: 25, inputShape: [5, 10] }),
+    recurrentLayer(25, [5, 10]),
     new Dense({ units: 10, activation: 'softmax' }),
   ]);
   model.compile({ optimizer: new Adam(), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
@@ -168,7 +201,7 @@ function stepWorkload(s: SequenceShape, id: 'W4' | 'W5', seed: number, quick: bo
   const x = tensor(data.x, [s.B, s.T, s.I]);
   const y = tensor(data.y, [s.B, s.D]);
   const model = new Sequential([
-    new LSTM({ units: s.H, inputShape: [s.T, s.I] }),
+    id === 'W4' ? recurrentLayer(s.H, [s.T, s.I]) : new LSTM({ units: s.H, inputShape: [s.T, s.I] }),
     new Dense({ units: s.D, activation: 'softmax' }),
   ]);
   model.compile({ optimizer: new Adam(), loss: 'categoricalCrossentropy' });

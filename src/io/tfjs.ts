@@ -537,12 +537,12 @@ function readTopology(value: unknown, where: string): { name: string | undefined
   }
 
   const maskTakers = registeredKerasLayerClasses().filter((c) => kerasLayerRegistration(c)!.keras!.maskOption !== undefined);
-  const maskTaker = maskTakers.length === 1 ? `an ${maskTakers[0]}` : `a layer that takes a mask (${maskTakers.join(', ')})`;
+  const maskTaker = maskTakers.length === 1 ? `an ${maskTakers[0]}` : `a recurrent layer (${listed(maskTakers, 'or')})`;
   const layers: ParsedLayer[] = [];
   const kerasNames = new Map<string, number>(); // saving_lib's names of the layers' groups in a .keras file
   let inputShape: Shape | undefined;
   let masking: ParsedMasking | undefined; // a Masking layer waiting for the layer it masks
-  const maskingNeedsTaker = (got: string) => new TypeError(`${masking!.label}: a Masking layer must be directly followed by ${maskTaker} (lstm-ts reads the pair as one ${maskTakers.length === 1 ? maskTakers[0] : 'layer'} with ${maskTakers.length === 1 ? kerasLayerRegistration(maskTakers[0])!.keras!.maskOption : 'its mask option'} = mask_value), got ${got}`);
+  const maskingNeedsTaker = (got: string) => new TypeError(`${masking!.label}: a Masking layer must be directly followed by ${maskTaker} (lstm-ts reads the pair as one ${maskTakers.length === 1 ? maskTakers[0] : 'recurrent layer'} with ${maskTakers.length === 1 ? kerasLayerRegistration(maskTakers[0])!.keras!.maskOption : 'its maskValue'} = mask_value), got ${got}`);
   layerList.forEach((entry: unknown, i) => {
     const lat = `${mat}.config.layers[${i}]`;
     if (!isPlainObject(entry) || typeof entry.class_name !== 'string' || !isPlainObject(entry.config)) {
@@ -579,7 +579,7 @@ function readTopology(value: unknown, where: string): { name: string | undefined
       return;
     }
     if (registration === undefined) {
-      throw new TypeError(`${label}: unsupported layer class '${entry.class_name}'; lstm-ts reads ${registeredKerasLayerClasses().join(' and ')} layers (and a leading InputLayer, and a Masking layer directly before ${maskTaker})`);
+      throw new TypeError(`${label}: unsupported layer class '${entry.class_name}'; lstm-ts reads ${listed(registeredKerasLayerClasses())} layers (and a leading InputLayer, and a Masking layer directly before ${maskTaker})`);
     }
     const layer = readLayer(registration, entry.config, label, kerasVersion, kerasPath);
     if (masking !== undefined) {
@@ -805,4 +805,9 @@ function concatBytes(chunks: Uint8Array[]): Uint8Array {
     offset += chunk.length;
   }
   return out;
+}
+
+/** 'A', 'A and B', 'A, B and C' (or with 'or'), for messages. */
+function listed(names: readonly string[], conjunction = 'and'): string {
+  return names.length <= 1 ? names.join('') : `${names.slice(0, -1).join(', ')} ${conjunction} ${names[names.length - 1]}`;
 }

@@ -39,11 +39,11 @@ const HOOKS = ['setModel', 'onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpoc
  * `on...` key (a misspelt hook would never run); an EarlyStopping must monitor one of the epoch's
  * figures, `logKeys` (loss, the metric, and their val_ forms when fit validates).
  */
-export function checkCallbacks(callbacks: unknown, logKeys: readonly string[]): Callback[] {
+export function checkCallbacks(callbacks: unknown, logKeys: readonly string[], where = 'fit'): Callback[] {
   if (callbacks === undefined) return [];
   const list: unknown[] = Array.isArray(callbacks) ? callbacks : [callbacks];
   list.forEach((cb, i) => {
-    const argument = `fit: callbacks${Array.isArray(callbacks) ? `[${i}]` : ''}`;
+    const argument = `${where}: callbacks${Array.isArray(callbacks) ? `[${i}]` : ''}`;
     if (cb === null || typeof cb !== 'object') throw new TypeError(`${argument}: expected an object with onEpochEnd, onBatchEnd, ... hooks, got ${describe(cb)}`);
     for (const key of Object.keys(cb)) {
       if (key.startsWith('on') && !(HOOKS as readonly string[]).includes(key)) {

@@ -29,7 +29,6 @@
 import { checkBoolean, checkNonNegativeNumber, checkOptions, checkPositiveInteger } from '../base/options.js';
 import { argmaxRows } from '../data/argmax.js';
 import { batchIndices, gatherRows, rowRange, splitValidation } from '../data/batches.js';
-import { LSTM } from '../layers/lstm.js';
 import { Dense, backwardFromLogitsTrusted } from '../layers/dense.js';
 import { backwardTrusted, forwardTrusted, outputMask, type Layer, type Shape } from '../layers/layer.js';
 import { RNN } from '../layers/recurrent/rnn.js';
@@ -47,6 +46,7 @@ import { ProgressBar, callbackProgressSink, defaultProgressSink, type ProgressSi
 import { decodeModelJSON, modelToJSON, withContext, type SequentialJSON } from './serialization.js';
 import { withoutDrawing } from '../tensor/initializers.js';
 import { formatSummary } from './summary.js';
+import { isThenable, runToEnd, runYielding, type Run, type RunStep } from './run.js';
 import { FusedStep } from './fused-step.js';
 
 export interface SequentialOptions {
@@ -98,6 +98,17 @@ export interface PredictOptions {
 }
 
 /** What `fit` returns, as Keras' History: per-epoch figures under Keras' key names (also `error.history` when fit stops on a non-finite batch). */
+/** What the async forms take besides the synchronous ones' options. */
+export interface AsyncOptions {
+  /** Stops the call: fitAsync after the batch in progress, evaluateAsync / predictAsync before the next batch. */
+  signal?: AbortSignal;
+  /** The longest stretch of work between two turns of the event loop, in milliseconds. Default 8. */
+  yieldEveryMs?: number;
+}
+
+/** fitAsync's options: fit's, with a `signal` and `yieldEveryMs`. */
+export interface FitAsyncOptions extends FitOptions, AsyncOptions {}
+
 export interface History {
   history: Record<string, number[]>;
   epoch: number[];
@@ -269,7 +280,7 @@ export class Sequential implements TrainingModel {
   /** The error of layer i (of this.layerList, or `layer` being added at i) refusing the input shape `current` in build. */
   private buildError(i: number, current: Shape, error: unknown, layer: Layer = this.layerList[i]): Error {
     const from = i === 0 ? 'the model input' : `layer ${this.layerList[i - 1].name}`;
-    const hint = i > 0 && current.length === 2 && this.layerList[i - 1] instanceof LSTM && layer instanceof LSTM
+    const hint = i > 0 && current.length === 2 && this.layerList[i - 1] instanceof RNN && layer instanceof RNN
       ? ` (set returnSequences: true on ${this.layerList[i - 1].name} to feed it a sequence)`
       : '';
     return new Error(`Sequential ${this.name}: layer ${layer.name} cannot take ${from} of shape ${formatShape(current)}${hint}: ${(error as Error).message}`);
@@ -492,16 +503,40 @@ export class Sequential implements TrainingModel {
    * leaves it): `catch (e) { e.history.history.loss }`.
    */
   fit(x: TensorLike, y: TensorLike, options: FitOptions = {}): History {
-    const opts = checkOptions(options, FIT_OPTION_KEYS, 'fit') as FitOptions;
-    const compiled = this.assertCompiled('fit');
-    const epochs = opts.epochs === undefined ? 1 : checkPositiveInteger(opts.epochs, 'fit: epochs');
-    const initialEpoch = opts.initialEpoch === undefined ? 0 : checkNonNegativeNumber(opts.initialEpoch, 'fit: initialEpoch');
-    if (!Number.isInteger(initialEpoch)) throw new RangeError(`fit: initialEpoch: expected a non-negative integer, got ${initialEpoch}`);
+    return runToEnd(this.fitRun(x, y, checkOptions(options, FIT_OPTION_KEYS, 'fit') as FitOptions, 'fit'));
+  }
+
+  /**
+   * fit, giving the event loop a turn while it trains: the same options (plus `signal` and
+   * `yieldEveryMs`), the same History and the same bits as fit. It yields at most every
+   * `yieldEveryMs` milliseconds of training (default 8; never inside a batch), so timers,
+   * input and (in a page) rendering go on, and awaits a callback that returns a promise before
+   * going on. It stops after the batch in progress when `signal` aborts or a callback sets
+   * `model.stopTraining = true` (the model is then as after that batch; the epoch's figures so
+   * far are logged): stopTraining resolves with the History, an abort rejects with
+   * `signal.reason` (an AbortError unless given), which carries the History as `history`.
+   */
+  async fitAsync(x: TensorLike, y: TensorLike, options: FitAsyncOptions = {}): Promise<History> {
+    const opts = checkOptions(options, [...FIT_OPTION_KEYS, 'signal', 'yieldEveryMs'], 'fitAsync') as FitAsyncOptions;
+    const { signal, yieldEveryMs, ...fitOptions } = opts;
+    const sliceMs = checkYieldOptions(signal, yieldEveryMs, 'fitAsync');
+    if (aborted(signal)) throw abortError(signal!);
+    const history = await runYielding(this.fitRun(x, y, fitOptions, 'fitAsync'), { sliceMs, signal, stop: () => (this.stopTraining = true) });
+    if (aborted(signal)) throw Object.assign(abortError(signal!), { history });
+    return history;
+  }
+
+  /** fit's loop (run.ts): checks everything, then trains, yielding after every batch and with every callback's promise. */
+  private *fitRun(x: TensorLike, y: TensorLike, opts: FitOptions, where: string): Run<History> {
+    const compiled = this.assertCompiled(where);
+    const epochs = opts.epochs === undefined ? 1 : checkPositiveInteger(opts.epochs, `${where}: epochs`);
+    const initialEpoch = opts.initialEpoch === undefined ? 0 : checkNonNegativeNumber(opts.initialEpoch, `${where}: initialEpoch`);
+    if (!Number.isInteger(initialEpoch)) throw new RangeError(`${where}: initialEpoch: expected a non-negative integer, got ${initialEpoch}`);
     const verbose = opts.verbose ?? 1;
-    if (verbose !== 0 && verbose !== 1 && verbose !== 2) throw new RangeError(`fit: verbose: expected 0, 1 or 2, got ${describe(verbose)}`);
+    if (verbose !== 0 && verbose !== 1 && verbose !== 2) throw new RangeError(`${where}: verbose: expected 0, 1 or 2, got ${describe(verbose)}`);
     const shuffle = this.resolveShuffle(opts.shuffle);
     if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function') {
-      throw new TypeError(`fit: onProgress: expected a function receiving each progress line, got ${describe(opts.onProgress)}`);
+      throw new TypeError(`${where}: onProgress: expected a function receiving each progress line, got ${describe(opts.onProgress)}`);
     }
 
     let xs = this.readInput(x, 'x');
@@ -509,7 +544,7 @@ export class Sequential implements TrainingModel {
     let ys = this.readTargets(y, xs, 'y');
     let validation: [Tensor, Tensor] | undefined;
     if (opts.validationData !== undefined && opts.validationSplit !== undefined && opts.validationSplit !== 0) {
-      throw new TypeError('fit: give validationData or validationSplit, not both');
+      throw new TypeError(`${where}: give validationData or validationSplit, not both`);
     }
     if (opts.validationSplit !== undefined && opts.validationSplit !== 0) {
       // Keras: the last fraction of the samples, taken before any shuffling, as views.
@@ -519,18 +554,18 @@ export class Sequential implements TrainingModel {
       ys = split.y;
     } else if (opts.validationData !== undefined) {
       if (!Array.isArray(opts.validationData) || opts.validationData.length !== 2) {
-        throw new TypeError(`fit: validationData: expected [xVal, yVal], got ${describe(opts.validationData)}`);
+        throw new TypeError(`${where}: validationData: expected [xVal, yVal], got ${describe(opts.validationData)}`);
       }
       const xVal = this.readInput(opts.validationData[0], 'validationData[0]', inputShape);
       validation = [xVal, this.readTargets(opts.validationData[1], xVal, 'validationData[1]')];
     }
-    const batchSize = this.resolveBatchSize(opts.batchSize, xs.shape[0], 'fit', 'x');
-    if (validation) this.resolveBatchSize(opts.batchSize, validation[0].shape[0], 'fit', 'the validation data');
+    const batchSize = this.resolveBatchSize(opts.batchSize, xs.shape[0], where, 'x');
+    if (validation) this.resolveBatchSize(opts.batchSize, validation[0].shape[0], where, 'the validation data');
     const metricName = compiled.metricNames[0];
     const logKeys = ['loss', ...(metricName ? [metricName] : [])];
-    const callbacks = checkCallbacks(opts.callbacks, validation ? [...logKeys, ...logKeys.map((k) => `val_${k}`)] : logKeys);
+    const callbacks = checkCallbacks(opts.callbacks, validation ? [...logKeys, ...logKeys.map((k) => `val_${k}`)] : logKeys, where);
     // The optimizer's slots (setState, or updates of other weights) must fit the weights: found before building.
-    compiled.optimizer[checkParameters](this.parameterShapes(inputShape), 'fit: the optimizer');
+    compiled.optimizer[checkParameters](this.parameterShapes(inputShape), `${where}: the optimizer`);
 
     // Everything is checked: from here on, the model is built (its weights drawn, if not yet) and trained.
     this.build(inputShape);
@@ -544,13 +579,13 @@ export class Sequential implements TrainingModel {
     }
     this.stopTraining = false;
     for (const cb of callbacks) cb.setModel?.(this);
-    for (const cb of callbacks) cb.onTrainBegin?.({});
+    for (const cb of callbacks) yield* awaited(cb.onTrainBegin?.({}));
 
     const n = xs.shape[0];
     const xBuffer: { t?: Tensor } = {};
     const yBuffer: { t?: Tensor } = {};
     for (let epoch = initialEpoch; epoch < epochs; epoch++) {
-      for (const cb of callbacks) cb.onEpochBegin?.(epoch, {});
+      for (const cb of callbacks) yield* awaited(cb.onEpochBegin?.(epoch, {}));
       const batches = batchIndices(n, batchSize, shuffle);
       if (sink) sink.line(`Epoch ${epoch + 1}/${epochs}`);
       const bar = sink ? new ProgressBar(batches.length, sink, verbose as 1 | 2) : undefined;
@@ -564,7 +599,7 @@ export class Sequential implements TrainingModel {
         const inPlace = !shuffle || isRun(indices);
         const xb = inPlace ? xs : (xBuffer.t = gatherRows(xs, indices, 0, indices.length, xBuffer.t));
         const yb = inPlace ? ys : (yBuffer.t = gatherRows(ys, indices, 0, indices.length, yBuffer.t));
-        for (const cb of callbacks) cb.onBatchBegin?.(b, { batch: b, size: indices.length });
+        for (const cb of callbacks) yield* awaited(cb.onBatchBegin?.(b, { batch: b, size: indices.length }));
         const figures = this.guardedStep(xb, yb, inPlace ? indices[0] : 0, indices.length, compiled, epoch + 1, b + 1, history);
         lossSum += figures.loss * indices.length;
         seen += indices.length;
@@ -578,8 +613,10 @@ export class Sequential implements TrainingModel {
         if (callbacks.length > 0) {
           const batchLogs: Logs = { batch: b, size: indices.length, loss: figures.loss };
           if (metricName) batchLogs[metricName] = figures.correct / figures.counted;
-          for (const cb of callbacks) cb.onBatchEnd?.(b, batchLogs);
+          for (const cb of callbacks) yield* awaited(cb.onBatchEnd?.(b, batchLogs));
         }
+        yield; // a batch boundary: fitAsync may give the event loop a turn here
+        if (this.stopTraining) break; // as Keras 3 and TF.js: after the batch; the epoch's figures so far are logged
       }
       const logs: Logs = { loss: lossSum / seen };
       if (metricName) logs[metricName] = correct / counted;
@@ -591,10 +628,10 @@ export class Sequential implements TrainingModel {
       for (const key of Object.keys(history.history)) history.history[key].push(logs[key]);
       history.epoch.push(epoch);
       bar?.finish(Object.entries(logs));
-      for (const cb of callbacks) cb.onEpochEnd?.(epoch, logs);
+      for (const cb of callbacks) yield* awaited(cb.onEpochEnd?.(epoch, logs));
       if (this.stopTraining) break;
     }
-    for (const cb of callbacks) cb.onTrainEnd?.({});
+    for (const cb of callbacks) yield* awaited(cb.onTrainEnd?.({}));
     return history;
   }
 
@@ -635,16 +672,27 @@ export class Sequential implements TrainingModel {
 
   /** Loss and metrics over the data, batch by batch: `{ loss, accuracy }` (the metric as named in compile). */
   evaluate(x: TensorLike, y: TensorLike, options: EvaluateOptions = {}): Record<string, number> {
-    const opts = checkOptions(options, ['batchSize', 'verbose'], 'evaluate');
-    if (opts.verbose !== undefined && opts.verbose !== 0 && opts.verbose !== 1) throw new RangeError(`evaluate: verbose: expected 0 or 1, got ${describe(opts.verbose)}`);
-    const compiled = this.assertCompiled('evaluate');
+    return runToEnd(this.evaluateRun(x, y, checkOptions(options, ['batchSize', 'verbose'], 'evaluate') as EvaluateOptions, 'evaluate'));
+  }
+
+  /** evaluate, giving the event loop a turn at most every `yieldEveryMs` (default 8) between batches; `signal` rejects with its reason, the model's carried states put back. */
+  async evaluateAsync(x: TensorLike, y: TensorLike, options: EvaluateOptions & AsyncOptions = {}): Promise<Record<string, number>> {
+    const { signal, yieldEveryMs, ...opts } = checkOptions(options, ['batchSize', 'verbose', 'signal', 'yieldEveryMs'], 'evaluateAsync') as EvaluateOptions & AsyncOptions;
+    const sliceMs = checkYieldOptions(signal, yieldEveryMs, 'evaluateAsync');
+    return runYielding(this.evaluateRun(x, y, opts, 'evaluateAsync', signal), { sliceMs });
+  }
+
+  private *evaluateRun(x: TensorLike, y: TensorLike, opts: EvaluateOptions, where: string, signal?: AbortSignal): Run<Record<string, number>> {
+    if (opts.verbose !== undefined && opts.verbose !== 0 && opts.verbose !== 1) throw new RangeError(`${where}: verbose: expected 0 or 1, got ${describe(opts.verbose)}`);
+    const compiled = this.assertCompiled(where);
     const xs = this.readInput(x, 'x');
     const ys = this.readTargets(y, xs, 'y');
-    const batchSize = this.resolveBatchSize(opts.batchSize, xs.shape[0], 'evaluate', 'x');
+    const batchSize = this.resolveBatchSize(opts.batchSize, xs.shape[0], where, 'x');
+    if (aborted(signal)) throw abortError(signal!);
     this.build(this.inputShapeFor(xs));
     const kept = this.keepStates();
-    const figures = this.evaluateTensors(xs, ys, batchSize, compiled);
-    if (kept !== undefined) this.checkCarriedStates(kept, 'evaluate');
+    const figures = yield* this.evaluateBatches(xs, ys, batchSize, compiled, kept, signal);
+    if (kept !== undefined) this.checkCarriedStates(kept, where);
     const result: Record<string, number> = { loss: figures.loss };
     const metricName = compiled.metricNames[0];
     if (metricName) result[metricName] = figures.correct / figures.counted;
@@ -654,9 +702,20 @@ export class Sequential implements TrainingModel {
 
   /** The model's outputs for every sample, computed batch by batch (default 32; stateful: the fixed size). */
   predict(x: TensorLike, options: PredictOptions = {}): Tensor {
-    const opts = checkOptions(options, ['batchSize'], 'predict');
+    return runToEnd(this.predictRun(x, checkOptions(options, ['batchSize'], 'predict') as PredictOptions, 'predict'));
+  }
+
+  /** predict, giving the event loop a turn at most every `yieldEveryMs` (default 8) between batches; `signal` rejects with its reason, the model's carried states put back. */
+  async predictAsync(x: TensorLike, options: PredictOptions & AsyncOptions = {}): Promise<Tensor> {
+    const { signal, yieldEveryMs, ...opts } = checkOptions(options, ['batchSize', 'signal', 'yieldEveryMs'], 'predictAsync') as PredictOptions & AsyncOptions;
+    const sliceMs = checkYieldOptions(signal, yieldEveryMs, 'predictAsync');
+    return runYielding(this.predictRun(x, opts, 'predictAsync', signal), { sliceMs });
+  }
+
+  private *predictRun(x: TensorLike, opts: PredictOptions, where: string, signal?: AbortSignal): Run<Tensor> {
     const xs = this.readInput(x, 'x');
-    const batchSize = this.resolveBatchSize(opts.batchSize, xs.shape[0], 'predict', 'x');
+    const batchSize = this.resolveBatchSize(opts.batchSize, xs.shape[0], where, 'x');
+    if (aborted(signal)) throw abortError(signal!);
     this.build(this.inputShapeFor(xs));
     const n = xs.shape[0];
     const outShape = this.concreteOutputShape(xs.shape);
@@ -667,8 +726,10 @@ export class Sequential implements TrainingModel {
       const end = Math.min(start + batchSize, n);
       const yb = this.forward(rowRange(xs, start, end));
       out.data.set(yb.data, start * rowSize);
+      yield; // predictAsync may give the event loop a turn here
+      if (aborted(signal)) throw this.abandoned(signal!, kept);
     }
-    if (kept !== undefined) this.checkCarriedStates(kept, 'predict');
+    if (kept !== undefined) this.checkCarriedStates(kept, where);
     return out;
   }
 
@@ -885,6 +946,12 @@ export class Sequential implements TrainingModel {
     }
   }
 
+  /** An aborted evaluateAsync / predictAsync: the carried states put back as before the call, the signal's reason to throw. */
+  private abandoned(signal: AbortSignal, kept: KeptState[] | undefined): Error {
+    if (kept !== undefined) this.restoreStates(kept);
+    return abortError(signal);
+  }
+
   /** Put back the carried states keepStates copied. */
   private restoreStates(kept: KeptState[]): void {
     this.layerList.forEach((layer, i) => {
@@ -918,6 +985,11 @@ export class Sequential implements TrainingModel {
   }
 
   private evaluateTensors(x: Tensor, y: Tensor, batchSize: number, compiled: Compiled): BatchFigures {
+    return runToEnd(this.evaluateBatches(x, y, batchSize, compiled, undefined, undefined));
+  }
+
+  /** The loss and metric over checked x and y, batch by batch, yielding after each (run.ts). */
+  private *evaluateBatches(x: Tensor, y: Tensor, batchSize: number, compiled: Compiled, kept: KeptState[] | undefined, signal: AbortSignal | undefined): Run<BatchFigures> {
     const n = x.shape[0];
     let lossSum = 0;
     let correct = 0;
@@ -930,6 +1002,8 @@ export class Sequential implements TrainingModel {
       lossSum += result.loss * (end - start);
       correct += result.correct;
       counted += result.counted;
+      yield; // evaluateAsync may give the event loop a turn here
+      if (aborted(signal)) throw this.abandoned(signal!, kept);
     }
     return { loss: lossSum / n, correct, counted };
   }
@@ -1067,4 +1141,35 @@ function probeOf(layer: Layer): Layer | undefined {
 function trainingStopped(what: string, epoch: number, batch: number): Error {
   const where = epoch === 0 ? '' : ` at epoch ${epoch}, batch ${batch}`;
   return new Error(`${epoch === 0 ? 'trainOnBatch' : 'fit'}: ${what}${where}; training stopped and that batch was undone, so the weights, the optimizer state and the carried states are those after the previous batch (lower the learning rate, or check the data for extreme values)`);
+}
+
+/** A callback's return value as a run step (run.ts): its promise, for fitAsync to await, or nothing. */
+function* awaited(result: unknown): Generator<RunStep, void, void> {
+  if (isThenable(result)) yield result;
+}
+
+/** The async forms' own options, checked; the slice length in milliseconds. */
+function checkYieldOptions(signal: unknown, yieldEveryMs: unknown, where: string): number {
+  if (signal !== undefined && (signal === null || typeof signal !== 'object' || typeof (signal as AbortSignal).aborted !== 'boolean')) {
+    throw new TypeError(`${where}: signal: expected an AbortSignal (new AbortController().signal), got ${describe(signal)}`);
+  }
+  if (yieldEveryMs === undefined) return 8;
+  if (typeof yieldEveryMs !== 'number' || !Number.isFinite(yieldEveryMs) || yieldEveryMs < 0) {
+    throw new RangeError(`${where}: yieldEveryMs: expected a finite number of milliseconds >= 0, got ${describe(yieldEveryMs)}`);
+  }
+  return yieldEveryMs;
+}
+
+/** The error an aborted call rejects with: the signal's reason when it is an Error, else an AbortError. */
+function abortError(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  if (reason instanceof Error) return reason;
+  const error = new Error(reason === undefined ? 'The operation was aborted' : String(reason));
+  error.name = 'AbortError';
+  return error;
+}
+
+/** Whether the signal has aborted (a function, so that a check after an await is not narrowed away). */
+function aborted(signal: AbortSignal | undefined): boolean {
+  return signal !== undefined && signal.aborted;
 }

@@ -17,6 +17,23 @@
  *
  * A cell whose z is "input projection + recurrent projection" (LSTM, SimpleRNN) needs nothing
  * else: it declares its gate blocks, its state vectors and what it keeps per step for backward.
+ *
+ * The GRU does not add its recurrent product to z as it is, and says so with one of two optional
+ * properties (default: neither, the additive path above, which the LSTM and SimpleRNN take):
+ *
+ *   separateRecurrent: true   (GRU resetAfter: true, Keras' default) the loop writes
+ *       r_t = h_{t-1}·U + b_r (b_r the bias's second row: such a layer's bias is [2, G]) into a
+ *       buffer of its own, recurrentGates, instead of adding it to z; the cell combines the two
+ *       itself (hh = act(x_h + r ⊙ r_h)) and writes dL/dr_t into dRecurrentGates; the loop's
+ *       products dL/dh_{t-1} += dr_t·Uᵀ, dU = hPrevᵀ·dR and db_r = Σ dR read that buffer.
+ *   ownRecurrentBlocks: n     (GRU resetAfter: false, n = 1) the loop's product covers the first
+ *       G - n·H columns of U only; the cell does the last n blocks' product itself, inside its
+ *       step (its left operand depends on the step's own gates: (r ⊙ h_{t-1})·U_h), from the
+ *       recurrent kernel the loop passes to forwardStep / backwardStep, keeps that operand in
+ *       extras[ownRecurrentOperand], and adds its path to dL/dh_{t-1} in its backward; the loop
+ *       still sums those columns of dU over all steps, as operandᵀ·dz.
+ *
+ * Everything else (masking, state, direction, the weight gradients over all steps) stays the loop's.
  */
 import type { TypedArray } from '../../tensor/alloc.js';
 
@@ -38,6 +55,9 @@ export interface SequenceBuffers {
   dGates: TypedArray; //       (T, B, G)    dL/dz_t
   dStates: TypedArray[]; //    each (B, H): dL/d(state_t) flowing back in time; after the loop dL/d(state_0)
   dXT: TypedArray; //          (T, B, I)    dL/dx, time-major
+  // Only for a cell with separateRecurrent (GRU resetAfter):
+  recurrentGates?: TypedArray; //  (T, B, G) h_{t-1}·U + b_r, the recurrent part of z kept apart
+  dRecurrentGates?: TypedArray; // (T, B, G) dL/d(recurrentGates)
 }
 
 /** A recurrent cell: one time step's math. Pure: no weights, no state, no masking, no time loop. */
@@ -48,19 +68,26 @@ export interface RecurrentCell {
   readonly stateNames: readonly string[];
   /** How many (T, B, H) buffers the cell keeps per step for its backward (LSTM 1: act(c_t)). */
   readonly extraCount: number;
+  /** Optional, default false: the recurrent product goes to recurrentGates, not onto z (see the file's header). */
+  readonly separateRecurrent?: boolean;
+  /** Optional, default 0: how many trailing gate blocks' recurrent product the cell does itself (see the file's header). */
+  readonly ownRecurrentBlocks?: number;
+  /** With ownRecurrentBlocks: which extras buffer holds the left operand of the cell's own product, (T, B, H). */
+  readonly ownRecurrentOperand?: number;
   /**
    * Forward step t over all B samples: on entry step t of `gates` holds z_t and slot t of each
    * state buffer the previous state; on exit step t of `gates` holds what backward needs (the
    * activated gates) and slot t+1 of each state buffer the new state.
    */
-  forwardStep(buffers: SequenceBuffers, t: number): void;
+  forwardStep(buffers: SequenceBuffers, t: number, recurrentKernel: TypedArray): void;
   /**
    * Backward step t over all B samples: on entry each dStates[k] holds dL/d(state_t) from the
    * steps after t; `dy` (with returnSequences: the output gradient, [B, T, H] batch-major) adds
    * its step t to dL/dh_t. On exit step t of dGates holds dL/dz_t and dStates dL/d(state_{t-1})
    * along the cell's own paths (the recurrent product's share, dz_t·Uᵀ, the loop adds after).
+   * `recurrentKernel` (U [H, G], live) is for a cell with ownRecurrentBlocks; others ignore it.
    */
-  backwardStep(buffers: SequenceBuffers, t: number, dy: TypedArray | undefined): void;
+  backwardStep(buffers: SequenceBuffers, t: number, dy: TypedArray | undefined, recurrentKernel: TypedArray): void;
 }
 
 /** Which implementation of a cell ran: the TypeScript cell, or the WebAssembly one per step or over the whole sequence. */
@@ -82,12 +109,12 @@ export interface CellKernel {
   readonly kind: CellKernelKind;
   /** The cache the loop works on (for the WebAssembly kernel, views of its memory). */
   readonly buffers: SequenceBuffers;
-  /** The cell's forward step t on `buffers` (RecurrentCell.forwardStep). */
-  forwardStep(t: number): void;
+  /** The cell's forward step t on `buffers` (RecurrentCell.forwardStep; U for a cell that does part of the recurrent product itself). */
+  forwardStep(t: number, recurrentKernel: TypedArray): void;
   /** With returnSequences, the output gradient [B, T, H] the next backward steps read (null: none). */
   setOutputGradient(dy: TypedArray | null): void;
   /** The cell's backward step t on `buffers` (RecurrentCell.backwardStep, dy as set above). */
-  backwardStep(t: number): void;
+  backwardStep(t: number, recurrentKernel: TypedArray): void;
   /**
    * Optional: the loop's whole forward (projection, every step's product and cell pass) in one
    * call, from xT and slot 0 of the states; the same operations in the same order. Only taken

@@ -29,18 +29,22 @@ export class TypeScriptCellKernel implements CellKernel {
       dStates: cell.stateNames.map(() => allocate(dtype, B * H)), //         each (B, H)
       dXT: allocate(dtype, T * B * I), //                                    (T, B, I)
     };
+    if (cell.separateRecurrent === true) {
+      this.buffers.recurrentGates = allocate(dtype, T * B * G); //          (T, B, G)
+      this.buffers.dRecurrentGates = allocate(dtype, T * B * G); //         (T, B, G)
+    }
   }
 
-  forwardStep(t: number): void {
-    this.cell.forwardStep(this.buffers, t);
+  forwardStep(t: number, recurrentKernel: TypedArray): void {
+    this.cell.forwardStep(this.buffers, t, recurrentKernel);
   }
 
   setOutputGradient(dy: TypedArray | null): void {
     this.dy = dy ?? undefined;
   }
 
-  backwardStep(t: number): void {
-    this.cell.backwardStep(this.buffers, t, this.dy);
+  backwardStep(t: number, recurrentKernel: TypedArray): void {
+    this.cell.backwardStep(this.buffers, t, this.dy, recurrentKernel);
   }
 }
 

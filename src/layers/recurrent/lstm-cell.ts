@@ -123,16 +123,16 @@ export class LSTMCell implements RecurrentCell {
 }
 
 /** The function behind σ: a float32 cell's sigmoid is sigmoidFloat32. */
-type GateFunction = LSTMRecurrentActivation | 'sigmoidFloat32';
+export type GateFunction = LSTMRecurrentActivation | 'sigmoidFloat32';
 /** The function behind act: a float32 cell's tanh is tanhFloat32. */
-type CellFunction = LSTMActivation | 'tanhFloat32';
+export type CellFunction = LSTMActivation | 'tanhFloat32';
 
 /** σ for the gates i, f, o (plain functions, no closures: the JIT inlines them). */
-function gateActivation(kind: GateFunction, z: number): number {
+export function gateActivation(kind: GateFunction, z: number): number {
   return kind === 'sigmoidFloat32' ? sigmoidFloat32(z) : kind === 'sigmoid' ? sigmoid(z) : kind === 'hardSigmoid' ? hardSigmoid(z) : hardSigmoidKeras3(z);
 }
 
 /** act for the candidate g and for c_t. */
-function cellActivation(kind: CellFunction, z: number): number {
+export function cellActivation(kind: CellFunction, z: number): number {
   return kind === 'tanhFloat32' ? tanhFloat32(z) : kind === 'tanh' ? Math.tanh(z) : kind === 'relu' ? (z > 0 ? z : 0) : z;
 }

@@ -1,8 +1,8 @@
 // Shapes: B = batch, T = time steps, I = input features, H = units, G = gateBlocks·H (a cell's gate blocks side by side).
 /**
  * The sequence loop: everything a recurrent layer does that is not its cell's math. RNN is the
- * base of every recurrent layer (LSTM today); a subclass brings its cell (cell.ts; lstm-cell.ts)
- * and its weights' initial values, and gets from here:
+ * base of every recurrent layer (LSTM, GRU, SimpleRNN); a subclass brings its cell (cell.ts;
+ * lstm-cell.ts, gru-cell.ts, simple-rnn-cell.ts) and its weights' initial values, and gets from here:
  *
  *   forward    x [B, T, I] → time-major xT (reversed with goBackwards); the input projection
  *              xT·W + b as ONE product over all T·B rows; then per step the recurrent product
@@ -18,6 +18,16 @@
  *              dL/d(state) straight back; the mask goes on with returnSequences, as in Keras;
  *   direction  goBackwards reads the sequence from its last step (Keras: the returned sequence
  *              is in the order processed, i.e. reversed).
+ *
+ * Two variations of the recurrent product, for the GRU, declared by the cell (cell.ts says why):
+ *   separateRecurrent   the per-step product goes to recurrentGates, r_t = b_r + h_{t-1}·U (b_r
+ *                       the bias's second row; the bias is [2, G]), not onto z; backward reads
+ *                       dRecurrentGates for dL/dh_{t-1} += dr_t·Uᵀ, dU = hPrevᵀ·dR and db_r = Σ dR;
+ *   ownRecurrentBlocks  the per-step product covers the first G - n·H columns of U; the cell does
+ *                       the rest inside its step (given U), and the loop sums those columns of dU
+ *                       as operandᵀ·dz over all steps, the operand being what the cell keeps in
+ *                       extras[ownRecurrentOperand] ((r ⊙ h_{t-1}) for the GRU).
+ * Neither is set for the LSTM, whose path is exactly the one described above.
  *
  * The cell runs through a cell kernel (cell.ts), chosen once per (B, T) cache in kernels.ts: the
  * TypeScript cell, or the WebAssembly LSTM cell, which may also run the whole forward / backward
@@ -75,7 +85,7 @@ interface Cache {
   // Masking (maskValue, or a mask passed on from the layer below):
   mask: Uint8Array; //                 (T, B) 1 where the step is masked; read only when maskedRows > 0
   maskedRows: number; //               how many of the T·B steps are masked in the last forward
-  unmasked: { x: TypedArray; hPrev: TypedArray; dz: TypedArray } | undefined; // (≤T·B, I | H | G) rows of unmasked steps, for dW, dU, db (made when first needed)
+  unmasked: { x: TypedArray; hPrev: TypedArray; dz: TypedArray; dr: TypedArray | undefined; operand: TypedArray | undefined } | undefined; // (≤T·B, I | H | G | G | H) rows of unmasked steps, for dW, dU, db (made when first needed; dr with separateRecurrent, operand with ownRecurrentBlocks)
   passThrough: TypedArray[] | undefined; // each (B, H): a step's masked rows of dStates, kept across the cell's backward step (made when first needed)
   outputMask: Uint8Array | undefined; //  (B, T) the mask passed on with returnSequences (made when first needed)
 }
@@ -101,10 +111,10 @@ export abstract class RNN extends Layer {
   // move a weight's storage (layer.ts, trainableWeights).
   private kernel!: Tensor; //            [I, G]  W
   private recurrentKernel!: Tensor; //   [H, G]  U
-  private bias: Tensor | undefined; //   [G]     b
+  private bias: Tensor | undefined; //   [G]     b (with separateRecurrent [2, G]: b_x, then b_r)
   private dKernel!: Tensor; //           [I, G]
   private dRecurrentKernel!: Tensor; //  [H, G]
-  private dBias: Tensor | undefined; //  [G]
+  private dBias: Tensor | undefined; //  [G] (or [2, G]), like the bias
   private inputDim = 0; //               I
   /** The arrays the kernels read and write, refreshed from the tensors at each use (no allocation per call). */
   private readonly weightArrays: SequenceWeights = { kernel: new Float32Array(0), recurrentKernel: new Float32Array(0), bias: undefined };
@@ -179,7 +189,7 @@ export abstract class RNN extends Layer {
     this.bias = bias;
     this.dKernel = new Tensor(allocate(this.dtype, I * G), [I, G]);
     this.dRecurrentKernel = new Tensor(allocate(this.dtype, H * G), [H, G]);
-    this.dBias = bias === undefined ? undefined : new Tensor(allocate(this.dtype, G), [G]);
+    this.dBias = bias === undefined ? undefined : new Tensor(allocate(this.dtype, bias.size), [...bias.shape]);
     if (this.isStateful) this.carried = this.cell.stateNames.map(() => new Tensor(allocate(this.dtype, batch! * H), [batch!, H]));
     this.inputDim = I;
     this.builtInputShape = [inputShape[0] ?? null, inputShape[1] ?? null, I];
@@ -255,30 +265,37 @@ export abstract class RNN extends Layer {
   /** The forward on the cache (xT and slot 0 of the states filled): the input projection, then per step the recurrent product and the cell. */
   private forwardSteps(cache: Cache, mask: Uint8Array | undefined): void {
     const { B, T, kernel } = cache;
-    const { xT, gates, states } = kernel.buffers;
+    const { xT, gates, states, recurrentGates } = kernel.buffers;
     const hs = states[0];
     const H = this.units;
     const G = this.cell.gateBlocks * H;
     const I = this.inputDim;
+    const U = this.recurrentKernel.data;
+    const Gr = G - (this.cell.ownRecurrentBlocks ?? 0) * H; // the columns of U the per-step product covers (all but the cell's own)
 
     // gates = xT·W + b for all T·B rows at once: [T·B, I] × [I, G] → [T·B, G]
     gemm(T * B, G, I, { data: xT, offset: 0, ld: I }, { data: this.kernel.data, offset: 0, ld: G }, { data: gates, offset: 0, ld: G }, false);
-    if (this.bias !== undefined) addRowVector(gates, this.bias.data, T * B, G);
+    if (this.bias !== undefined) addRowVector(gates, recurrentGates === undefined ? this.bias.data : this.bias.data.subarray(0, G), T * B, G);
+    // separateRecurrent: the recurrent part starts as its bias row b_r (0 without a bias) at every step.
+    if (recurrentGates !== undefined) {
+      recurrentGates.fill(0);
+      if (this.bias !== undefined) addRowVector(recurrentGates, this.bias.data.subarray(G, 2 * G), T * B, G);
+    }
 
     // The MatrixRefs of the per-step product are made once and moved along by their offsets,
     // so nothing is allocated inside the time loop.
     const hPrev: MatrixRef = { data: hs, offset: 0, ld: H }; //                       h_{t-1}: slot t of hs, [B, H]
-    const recurrent: MatrixRef = { data: this.recurrentKernel.data, offset: 0, ld: G }; // U [H, G]
-    const zStep: MatrixRef = { data: gates, offset: 0, ld: G }; //                     step t of gates, [B, G]
+    const recurrent: MatrixRef = { data: U, offset: 0, ld: G }; //                    U [H, G]
+    const zStep: MatrixRef = { data: recurrentGates ?? gates, offset: 0, ld: G }; //  step t of gates (or recurrentGates), [B, G]
 
     for (let t = 0; t < T; t++) {
-      // z_t += h_{t-1}·U   ([B, H] × [H, G], accumulated onto the input projection)
+      // z_t += h_{t-1}·U   ([B, H] × [H, Gr], accumulated onto the input projection, or onto b_r in recurrentGates)
       hPrev.offset = t * B * H;
       zStep.offset = t * B * G;
       recurrent.packing = t === 0 ? 'remember' : 'reuse'; // U is the same at every step: packed once
-      gemm(B, G, H, hPrev, recurrent, zStep, true);
+      gemm(B, Gr, H, hPrev, recurrent, zStep, true);
 
-      kernel.forwardStep(t); // the cell: gates, new state (lstm-cell.ts, or its WebAssembly twin)
+      kernel.forwardStep(t, U); // the cell: gates, new state (lstm-cell.ts, or its WebAssembly twin; gru-cell.ts, simple-rnn-cell.ts)
 
       // Masked steps: the state passes through unchanged, state_t = state_{t-1} (what the cell
       // computed for those rows is never read: their dz_t is 0 in backward).
@@ -338,12 +355,16 @@ export abstract class RNN extends Layer {
   override [backwardTrusted](outputGradient: Tensor, needInputGradient: boolean): Tensor | undefined {
     const cache = this.cache!;
     const { B, T, kernel } = cache;
-    const { xT, states, dGates, dStates, dXT } = kernel.buffers;
+    const { xT, states, dGates, dStates, dXT, dRecurrentGates, extras } = kernel.buffers;
     const hs = states[0];
     const mask = cache.maskedRows > 0 ? cache.mask : undefined;
     const H = this.units;
     const G = this.cell.gateBlocks * H;
     const I = this.inputDim;
+    const U = this.recurrentKernel.data;
+    const own = (this.cell.ownRecurrentBlocks ?? 0) * H; // the columns of U whose product the cell does itself
+    const Gr = G - own; //                                  the columns the loop's per-step product covers
+    const dR = dRecurrentGates ?? dGates; //                dL/d(the per-step product): its own buffer with separateRecurrent
     const dy = outputGradient.data;
     const seq = this.returnSequences;
 
@@ -360,8 +381,8 @@ export abstract class RNN extends Layer {
     kernel.setOutputGradient(seq ? dy : null);
 
     const dhNext = dStates[0];
-    const dzStep: MatrixRef = { data: dGates, offset: 0, ld: G }; //                                       step t of dGates, [B, G]
-    const recurrentT: MatrixRef = { data: this.recurrentKernel.data, offset: 0, ld: G, transpose: true }; // Uᵀ [G, H]
+    const dzStep: MatrixRef = { data: dR, offset: 0, ld: G }; //                           step t of dGates (or dRecurrentGates), [B, G]
+    const recurrentT: MatrixRef = { data: U, offset: 0, ld: G, transpose: true }; //       Uᵀ [G, H]
     const dhRef: MatrixRef = { data: dhNext, offset: 0, ld: H }; //                                         [B, H]
     const passThrough = mask === undefined ? undefined : (cache.passThrough ??= dStates.map(() => allocate(this.dtype, B * H)));
 
@@ -378,7 +399,7 @@ export abstract class RNN extends Layer {
         }
       }
 
-      kernel.backwardStep(t); // the cell: dz_t, and dL/d(state_{t-1}) along its own paths
+      kernel.backwardStep(t, U); // the cell: dz_t, and dL/d(state_{t-1}) along its own paths
 
       if (passThrough !== undefined) {
         for (let b = 0; b < B; b++) {
@@ -386,14 +407,15 @@ export abstract class RNN extends Layer {
           const s = b * H;
           for (let k = 0; k < dStates.length; k++) dStates[k].set(passThrough[k].subarray(s, s + H), s);
           dGates.fill(0, (t * B + b) * G, (t * B + b + 1) * G);
+          if (dRecurrentGates !== undefined) dRecurrentGates.fill(0, (t * B + b) * G, (t * B + b + 1) * G);
         }
       }
 
-      // ∂ of z_t = … + h_{t-1}·U w.r.t. h_{t-1}:  dhNext += dz_t·Uᵀ   ([B, G] × [G, H])
+      // ∂ of z_t = … + h_{t-1}·U w.r.t. h_{t-1}:  dhNext += dz_t·Uᵀ   ([B, Gr] × [Gr, H]; dr_t with separateRecurrent)
       // (onto 0 for a computed row; a masked row keeps what passed straight through, as its dz_t = 0)
       dzStep.offset = t * B * G;
       recurrentT.packing = t === T - 1 ? 'remember' : 'reuse'; // Uᵀ likewise, packed once
-      gemm(B, H, G, dzStep, recurrentT, dhRef, true);
+      gemm(B, H, Gr, dzStep, recurrentT, dhRef, true);
     }
     // dStates now hold dL/d(state_0) (see getInitialStateGradients).
 
@@ -405,21 +427,48 @@ export abstract class RNN extends Layer {
     let xRows = xT; //    (rows, I)
     let hRows = hs; //    (rows, H)  slots 0..T-1 of hs are h_{t-1}
     let dzRows = dGates; // (rows, G)
+    let dRRows = dR; //     (rows, G)  dRecurrentGates with separateRecurrent, else dGates
+    let operandRows = own > 0 ? extras[this.cell.ownRecurrentOperand!] : undefined; // (rows, H) the cell's own product's left operand
     if (mask !== undefined) {
-      const kept = (cache.unmasked ??= { x: allocate(this.dtype, T * B * I), hPrev: allocate(this.dtype, T * B * H), dz: allocate(this.dtype, T * B * G) });
+      const kept = (cache.unmasked ??= {
+        x: allocate(this.dtype, T * B * I),
+        hPrev: allocate(this.dtype, T * B * H),
+        dz: allocate(this.dtype, T * B * G),
+        dr: dRecurrentGates === undefined ? undefined : allocate(this.dtype, T * B * G),
+        operand: operandRows === undefined ? undefined : allocate(this.dtype, T * B * H),
+      });
       rows = keepUnmaskedRows(mask, T * B, xT, kept.x, I);
       keepUnmaskedRows(mask, T * B, hs, kept.hPrev, H);
       keepUnmaskedRows(mask, T * B, dGates, kept.dz, G);
       xRows = kept.x;
       hRows = kept.hPrev;
       dzRows = kept.dz;
+      dRRows = dzRows;
+      if (dRecurrentGates !== undefined) {
+        keepUnmaskedRows(mask, T * B, dRecurrentGates, kept.dr!, G);
+        dRRows = kept.dr!;
+      }
+      if (operandRows !== undefined) {
+        keepUnmaskedRows(mask, T * B, operandRows, kept.operand!, H);
+        operandRows = kept.operand!;
+      }
     }
     // ∂ of z = x_t·W + …:        dW = Σ_t x_tᵀ·dz_t = xTᵀ·dGates      ([I, T·B] × [T·B, G])
     gemm(I, G, rows, { data: xRows, offset: 0, ld: I, transpose: true }, { data: dzRows, offset: 0, ld: G }, { data: this.dKernel.data, offset: 0, ld: G }, false);
     // ∂ of z = … + h_{t-1}·U:    dU = Σ_t h_{t-1}ᵀ·dz_t = hPrevᵀ·dGates, hPrev = slots 0..T-1 of hs
-    gemm(H, G, rows, { data: hRows, offset: 0, ld: H, transpose: true }, { data: dzRows, offset: 0, ld: G }, { data: this.dRecurrentKernel.data, offset: 0, ld: G }, false);
+    // (its first Gr columns; with separateRecurrent hPrevᵀ·dRecurrentGates)
+    gemm(H, Gr, rows, { data: hRows, offset: 0, ld: H, transpose: true }, { data: dRRows, offset: 0, ld: G }, { data: this.dRecurrentKernel.data, offset: 0, ld: G }, false);
+    // ownRecurrentBlocks: the cell's product z[:, Gr:] += operand_t·U[:, Gr:], so dU[:, Gr:] = operandᵀ·dGates[:, Gr:]
+    if (operandRows !== undefined) {
+      gemm(H, own, rows, { data: operandRows, offset: 0, ld: H, transpose: true }, { data: dzRows, offset: Gr, ld: G }, { data: this.dRecurrentKernel.data, offset: Gr, ld: G }, false);
+    }
     // ∂ of z = … + b:            db = Σ_t Σ_b dz_t, the column sums of dGates
-    if (this.dBias !== undefined) columnSums(dzRows, this.dBias.data, rows, G);
+    // (separateRecurrent: db_x from dGates, then db_r = Σ dr from dRecurrentGates)
+    if (this.dBias !== undefined && dRecurrentGates === undefined) columnSums(dzRows, this.dBias.data, rows, G);
+    if (this.dBias !== undefined && dRecurrentGates !== undefined) {
+      columnSums(dzRows, this.dBias.data.subarray(0, G), rows, G);
+      columnSums(dRRows, this.dBias.data.subarray(G, 2 * G), rows, G);
+    }
     this.hasBackward = true;
     if (!needInputGradient) return undefined; // the model's first layer: nothing below needs dx
 
@@ -464,6 +513,22 @@ export abstract class RNN extends Layer {
     }
     const { B } = this.cache;
     return this.cache.kernel.buffers.dStates.map((d) => new Tensor(d.slice(0, B * this.units), [B, this.units]));
+  }
+
+  /**
+   * The final state of every sample after the last forward, one [B, H] copy per state vector in
+   * the cell's order ([h_T, c_T] for an LSTM, [h_T] for GRU and SimpleRNN): what Keras'
+   * `return_state=True` appends to the layer's outputs (for a masked sample, the state after its
+   * last unmasked step). At layer level only: a model passes one tensor from layer to layer, so
+   * there is no `returnState` option. Stateful or not.
+   */
+  finalStates(): Tensor[] {
+    if (this.cache === undefined) {
+      throw new Error(`${this.className} ${this.name}.finalStates: no forward pass yet; call forward(x) first`);
+    }
+    const { B, T, kernel } = this.cache;
+    const n = B * this.units;
+    return kernel.buffers.states.map((s) => new Tensor(s.slice(T * n, (T + 1) * n), [B, this.units]));
   }
 
   // ---------------------------------------------------------------------------------------
