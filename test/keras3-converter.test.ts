@@ -19,7 +19,8 @@
  * 1. every model loads through both routes with Keras' weights bit for bit and predicts within
  *    1e-5 of Keras (LSTM + Dense; Masking + stacked LSTMs, one relu without bias, layer names
  *    unlike their class names; stateful with batch_shape, two predict calls in a row; Keras 3's
- *    hard_sigmoid), from disk (loadTfjs) and from memory (fromTfjsArtifacts);
+ *    hard_sigmoid; GRU (reset_after) + SimpleRNN + Dense), from disk (loadTfjs) and from memory
+ *    (fromTfjsArtifacts);
  * 2. each Keras 3 novelty lstm-ts cannot honour is refused with an error naming it;
  * 3. random mutations of those files (fast-check) are refused naming fromTfjsArtifacts, or load
  *    with every weight holding the bytes of a spec of the file.
@@ -90,7 +91,7 @@ function shapeOf(values: unknown): number[] {
   return shape;
 }
 
-const MODELS = ['lstm_dense', 'masked_stack', 'stateful', 'hard_sigmoid'] as const;
+const MODELS = ['lstm_dense', 'masked_stack', 'stateful', 'hard_sigmoid', 'gru_simple_rnn'] as const;
 const ROUTES = ['h5', 'keras'] as const;
 
 describe('the converter\'s Keras 3 output loads with Keras\' weights and predicts as Keras does', () => {
@@ -139,6 +140,9 @@ describe('the converter\'s Keras 3 output loads with Keras\' weights and predict
       expect((stateful.layers[0] as LSTM).stateful).toBe(true);
       const hard = await loadTfjs(join(DIR, `hard_sigmoid-${route}`, 'model.json'));
       expect((hard.layers[0] as LSTM).recurrentActivation).toBe('hardSigmoidKeras3');
+      const gru = await loadTfjs(join(DIR, `gru_simple_rnn-${route}`, 'model.json'));
+      expect(gru.layers.map((l) => l.getConfig().className)).toEqual(['GRU', 'SimpleRNN', 'Dense']);
+      expect(gru.layers[0].getConfig().config.resetAfter).toBe(true);
     }
   });
 
@@ -236,6 +240,14 @@ describe('Keras 3 novelties lstm-ts does not honour are refused, each by name', 
     const a = artifactsOf('lstm_dense-keras');
     edit(layersOf(a));
     expect(() => fromTfjsArtifacts(a)).toThrow(message);
+  });
+
+  it('zero_output_for_mask true on a GRU and a SimpleRNN too (the shared recurrent mapping)', () => {
+    for (const i of [1, 2]) {
+      const a = artifactsOf('gru_simple_rnn-keras');
+      layersOf(a)[i].config.zero_output_for_mask = true;
+      expect(() => fromTfjsArtifacts(a)).toThrow(new RegExp(`layers\\[${i}\\] \\((GRU 'gru'|SimpleRNN 'simple_rnn')\\): zero_output_for_mask is true; lstm-ts supports only false`));
+    }
   });
 
   it('the model\'s own frame: a frozen model, another dtype, unknown fields, a custom model class', () => {
