@@ -35,17 +35,33 @@
  *
  * The weights are a byte copy: Keras / TF.js use our layout (kernel [I, 4H], recurrent_kernel
  * [H, 4H], bias [4H], gate blocks i, f, c, o). Reading, weights are matched by NAME, never by
- * position (the Keras converter lists them alphabetically): `lstm_1/kernel`, and tf.keras 2.x's
- * `lstm/lstm_cell/kernel` (the cell's name dropped, as TF.js and the converter do).
+ * their order in the manifest (the Keras converter lists them alphabetically): `lstm_1/kernel`,
+ * tf.keras 2.x's `lstm/lstm_cell/kernel` (the cell's name dropped, as TF.js and the converter
+ * do), and Keras 3's variable paths, the model's name in front (`sequential/lstm/lstm_cell/kernel`,
+ * `sequential/dense/kernel`). The converter's `.keras` route (`--input_format keras_keras`) names
+ * them by where model.weights.h5 keeps them, `layers/lstm/cell/vars/0`, `layers/dense/vars/1`:
+ * `layers/<the layer's Keras class in snake_case, _1, _2 ... by its place among the model's
+ * layers>` (Keras never uses the layer's name there), then the weight's place in Keras' variable
+ * order, which is the layer's getWeights() order (LSTM kernel, recurrent_kernel, bias; Dense
+ * kernel, bias). An optimizer's variables (that route's `optimizer/vars/<i>`, with the int32
+ * iteration counter; TF.js' includeOptimizer specs, `group: 'optimizer'`) are skipped, their
+ * bytes counted by their dtype: the loaded model is not compiled, so there is no optimizer to
+ * hand them to.
  *
  * Every config field is written explicitly (TF.js's LSTM defaults differ from Keras': it would
  * pick hardSigmoid, a glorot-normal kernel and no unit forget bias). Reading accepts the topology
  * in TF.js's form ({ class_name, config }) and in the Keras converter's ({ model_config:
- * { class_name, config }, training_config, ... }), an InputLayer first (tf.keras 2.x writes one),
- * and refuses, naming them, layers of unregistered classes and options that would change what the
- * model computes (dropout, go_backwards, return_state, regularizers, constraints, frozen layers,
- * non-float32 dtypes, ...); a file's hard_sigmoid is read by the Keras version that wrote it. The compile settings
- * (training_config) are not read: compile the loaded model yourself.
+ * { class_name, config }, training_config, ... }), an InputLayer first (tf.keras 2.x and Keras 3
+ * write one; Keras 3's has `batch_shape` and `optional`), Keras 3's config object frames
+ * (`module`, `registered_name`, `build_config`, `compile_config`, DTypePolicy objects), and
+ * refuses, naming them, every field nobody read, layers of unregistered classes, classes from
+ * outside Keras (a `registered_name` such as 'my_pkg>MyLSTM', a module not Keras'), and options
+ * that would change what the model computes (dropout, return_state, regularizers, constraints,
+ * frozen layers, non-float32 dtype policies, optional inputs, Keras 3's zero_output_for_mask,
+ * quantized or LoRA Dense layers, ...); a file's hard_sigmoid is read by the Keras version that
+ * wrote it. The compile settings (training_config, compile_config) are not read: compile the
+ * loaded model yourself. test/keras3-converter.test.ts reads the converter's output of Keras 3.15
+ * models (test/fixtures/keras3-converter.py).
  *
  * Masking: an LSTM with a maskValue is written as Keras writes that model, a `Masking` layer
  * (mask_value; no weights, so the weight names do not change) directly in front of the LSTM, and
@@ -55,7 +71,7 @@
  * sequence outputs over the unmasked steps only, where TF.js 4.22 ignores output masks in its loss
  * and averages over every step.
  */
-import { KerasConfigReader, isPlainObject } from '../layers/keras-config.js';
+import { KerasConfigReader, checkKerasOrigin, isPlainObject } from '../layers/keras-config.js';
 import type { Layer, Shape } from '../layers/layer.js';
 import { kerasLayerRegistration, layerRegistration, registeredKerasLayerClasses, type LayerRegistration } from '../layers/registry.js';
 import { Sequential } from '../model/sequential.js';
@@ -247,7 +263,31 @@ export function toTfjsModelFiles(model: Sequential, shardBytes: number = TFJS_SH
 
 export interface ParsedTfjsModelJSON {
   modelJSON: Record<string, unknown>;
-  manifest: { paths: string[]; weights: TfjsWeightSpec[] }[];
+  manifest: { paths: string[]; weights: ReadWeightSpec[] }[];
+}
+
+/**
+ * A weight spec as read: a model weight is float32; an optimizer's variable, which is skipped
+ * (TF.js' `group: 'optimizer'`, or the .keras converter route's `optimizer/vars/<i>`), may be of
+ * another dtype (the iteration counter is int32), and its bytes are counted by its dtype's size.
+ */
+export interface ReadWeightSpec {
+  name: string;
+  shape: number[];
+  dtype: TfjsDtype;
+  /** An optimizer's variable: its bytes are counted, its values not read. */
+  skipped: boolean;
+  /** TF.js' mark of what includeOptimizer saved, kept so the spec reads the same when checked again. */
+  group?: 'optimizer';
+}
+
+/** The dtypes of TF.js weight manifests, by their bytes per value (strings have no fixed size and are refused). */
+const DTYPE_BYTES = { float32: 4, int32: 4, float16: 2, uint16: 2, uint8: 1, bool: 1, complex64: 8 } as const;
+type TfjsDtype = keyof typeof DTYPE_BYTES;
+
+/** The bytes of one weight in the weight data. */
+function specBytes(spec: { shape: number[]; dtype: TfjsDtype }): number {
+  return DTYPE_BYTES[spec.dtype] * sizeOf(spec.shape);
 }
 
 /** Parse and check a model.json (text or object); returns it with its validated manifest. */
@@ -277,9 +317,9 @@ export function parseTfjsModelJSON(json: unknown, where = 'parseTfjsModelJSON'):
   return { modelJSON: doc, manifest: groups };
 }
 
-/** The bytes each manifest group's files must hold together (4 per float32 value). */
+/** The bytes each manifest group's files must hold together (4 per float32 value; an optimizer's variables by their dtype). */
 export function manifestGroupBytes(parsed: ParsedTfjsModelJSON): number[] {
-  return parsed.manifest.map((group) => group.weights.reduce((n, w) => n + 4 * sizeOf(w.shape), 0));
+  return parsed.manifest.map((group) => group.weights.reduce((n, w) => n + specBytes(w), 0));
 }
 
 /**
@@ -320,6 +360,12 @@ interface ParsedLayer {
   label: string;
   options: Record<string, unknown>;
   batchInputShape: Shape | undefined;
+  /**
+   * Where a .keras file keeps the layer's variables, which the converter's .keras route uses as
+   * weight names: `layers/<its Keras class name in snake_case, _1, _2 ... by its place among the
+   * model's layers>` (keras/src/saving/saving_lib.py: never the layer's name).
+   */
+  kerasPath: string;
 }
 
 /** A checked TF.js model, not yet built: its layers, input shape, and where each weight's bytes are. */
@@ -331,6 +377,8 @@ export interface TfjsModelPlan {
   weights: { name: string; offset: number; shape: number[] }[];
   /** The bytes the weight data must hold: every spec's, in weightSpecs order. */
   totalBytes: number;
+  /** Whether every spec is float32 (no optimizer variable of another dtype), for messages. */
+  allFloat32: boolean;
 }
 
 /**
@@ -342,7 +390,7 @@ export interface TfjsModelPlan {
 export function planTfjsModel(modelTopology: unknown, weightSpecs: unknown, where = 'fromTfjsArtifacts'): TfjsModelPlan {
   const { name, layers: parsed } = readTopology(modelTopology, where);
   const specs = checkWeightSpecs(weightSpecs, `${where}: weightSpecs`);
-  const index = indexWeightSpecs(specs, where);
+  const index = indexWeightSpecs(specs, name, where);
 
   const layers = parsed.map((p, i) => {
     const options = i === 0 && p.batchInputShape !== undefined ? { ...p.options, batchInputShape: p.batchInputShape } : p.options;
@@ -363,7 +411,7 @@ export function planTfjsModel(modelTopology: unknown, weightSpecs: unknown, wher
   if (inputShape === undefined) {
     const first = parsed[0];
     const mapping = layerRegistration(first.className)!.keras!;
-    inputShape = mapping.inputShapeFromWeights?.((weightName) => index.find(first.name, weightName, where).shape);
+    inputShape = mapping.inputShapeFromWeights?.((weightName) => index.find(first.name, weightName, where, first.kerasPath, layers[0].weightNames.indexOf(weightName)).shape);
     if (inputShape === undefined) throw new TypeError(`${where}: ${first.label}: the input shape is not declared (batch_input_shape) and ${first.className} cannot tell it from its weights`);
   }
   let planned: PlannedWeight[];
@@ -374,11 +422,15 @@ export function planTfjsModel(modelTopology: unknown, weightSpecs: unknown, wher
   }
 
   const used = new Set<number>();
+  const byLayer = new Map(parsed.map((p, i) => [p.name, { parsed: p, layer: layers[i] }]));
   const weights = planned.map((p) => {
     const slash = p.name.lastIndexOf('/');
     const layerName = p.name.slice(0, slash);
     const weightName = p.name.slice(slash + 1);
-    const spec = index.find(layerName, weightName, where);
+    const owner = byLayer.get(layerName);
+    // Its place among the layer's weights: Keras' variable order (LSTM kernel, recurrent_kernel, bias; Dense kernel, bias).
+    const position = owner === undefined ? -1 : owner.layer.weightNames.indexOf(weightName);
+    const spec = index.find(layerName, weightName, where, owner?.parsed.kerasPath, position);
     if (used.has(spec.index)) throw new RangeError(`${where}: weight '${spec.name}' would serve two weights of the model`);
     used.add(spec.index);
     if (formatShape(spec.shape) !== formatShape(p.shape)) {
@@ -386,17 +438,17 @@ export function planTfjsModel(modelTopology: unknown, weightSpecs: unknown, wher
     }
     return { name: p.name, offset: spec.offset, shape: p.shape };
   });
-  const unused = specs.filter((_, i) => !used.has(i)).map((s) => s.name);
+  const unused = specs.filter((s, i) => !used.has(i) && !s.skipped).map((s) => s.name);
   if (unused.length > 0) {
     throw new RangeError(`${where}: weightSpecs: ${unused.length} weight(s) belong to no weight of the model: ${unused.map((n) => `'${n}'`).join(', ')} (the model expects ${planned.map((p) => `'${p.name}'`).join(', ')})`);
   }
-  return { name, layers, inputShape, weights, totalBytes: index.totalBytes };
+  return { name, layers, inputShape, weights, totalBytes: index.totalBytes, allFloat32: specs.every((s) => s.dtype === 'float32') };
 }
 
 /** Build the planned model from its weight bytes: the byte count checked, the layers built without drawing, the weights set (finite values only). */
 export function buildTfjsModel(plan: TfjsModelPlan, bytes: Uint8Array, weightSpecCount: number, where = 'fromTfjsArtifacts'): Sequential {
   if (bytes.length !== plan.totalBytes) {
-    throw new RangeError(`${where}: weightData holds ${bytes.length} bytes, but weightSpecs describe ${weightSpecCount} float32 weights of ${plan.totalBytes} bytes (${bytes.length < plan.totalBytes ? 'truncated' : 'too long'}, or the data of another model)`);
+    throw new RangeError(`${where}: weightData holds ${bytes.length} bytes, but weightSpecs describe ${weightSpecCount} ${plan.allFloat32 ? 'float32 ' : ''}weights of ${plan.totalBytes} bytes (${bytes.length < plan.totalBytes ? 'truncated' : 'too long'}, or the data of another model)`);
   }
   const values = plan.weights.map((w) => new Tensor(fromLittleEndianBytes(bytes.subarray(w.offset, w.offset + 4 * sizeOf(w.shape)), 'float32'), w.shape));
   try {
@@ -440,23 +492,54 @@ function readTopology(value: unknown, where: string): { name: string | undefined
     throw new TypeError(`${at}: got binary data (a graph model's GraphDef); expected a Keras model config { class_name: 'Sequential', config }`);
   }
   if (!isPlainObject(value)) throw new TypeError(`${at}: expected a Keras model config { class_name, config } or { model_config }, got ${describe(value)}`);
-  // The Keras converter wraps the model config: { keras_version, backend, model_config, training_config }.
+  // The Keras converter wraps the model config: { keras_version, backend, model_config, training_config }
+  // (its .keras route writes only keras_version and model_config). The compile settings
+  // (training_config; compile_config in a Keras 3 model config) are not read.
   const kerasVersion = typeof value.keras_version === 'string' ? value.keras_version : undefined;
-  const modelConfig = value.model_config !== undefined ? value.model_config : value;
-  const mat = value.model_config !== undefined ? `${at}.model_config` : at;
+  const wrapped = value.model_config !== undefined;
+  const modelConfig = wrapped ? value.model_config : value;
+  const mat = wrapped ? `${at}.model_config` : at;
+  if (wrapped) {
+    const w = new KerasConfigReader(value, at);
+    for (const key of ['keras_version', 'backend', 'model_config', 'training_config']) w.take(key);
+    w.finish();
+  }
   if (!isPlainObject(modelConfig)) throw new TypeError(`${mat}: expected { class_name, config }, got ${describe(modelConfig)}`);
   if (modelConfig.class_name !== 'Sequential') {
     throw new TypeError(`${mat}.class_name: lstm-ts reads Sequential models, got ${JSON.stringify(modelConfig.class_name)}${modelConfig.class_name === 'Functional' || modelConfig.class_name === 'Model' ? ' (a functional model: rebuild it as a Sequential stack)' : ''}`);
   }
+  // Keras 3's config object frame: module, registered_name, build_config, compile_config.
+  const m = new KerasConfigReader(modelConfig, mat);
+  m.take('class_name');
+  m.take('config');
+  checkKerasOrigin(modelConfig, mat);
+  m.take('module');
+  m.take('registered_name');
+  readBuildConfig(m);
+  m.take('compile_config');
+  if (!wrapped) for (const key of ['keras_version', 'backend']) m.take(key);
+  m.finish();
   const config = modelConfig.config;
   // Keras 2.0-2.1 wrote a Sequential's config as the bare list of layers.
   const layerList = Array.isArray(config) ? config : isPlainObject(config) ? config.layers : undefined;
   const name = isPlainObject(config) && typeof config.name === 'string' ? config.name : undefined;
   if (!Array.isArray(layerList)) throw new TypeError(`${mat}.config.layers: expected an array of layer configs, got ${describe(layerList)}`);
+  if (isPlainObject(config)) {
+    // Keras 3 adds the model's own trainable, dtype (policy) and build_input_shape.
+    const c = new KerasConfigReader(config, `${mat}.config`);
+    c.take('name');
+    c.take('layers');
+    c.expect('trainable', (v) => v === true || v === undefined || v === null, 'true (frozen models are not supported)');
+    c.dtype();
+    const built = c.take('build_input_shape');
+    if (built !== undefined && built !== null && !isShapeLike(built)) throw new TypeError(`${mat}.config.build_input_shape: expected [batch or null, ..., features], got ${JSON.stringify(built)}`);
+    c.finish();
+  }
 
   const maskTakers = registeredKerasLayerClasses().filter((c) => kerasLayerRegistration(c)!.keras!.maskOption !== undefined);
   const maskTaker = maskTakers.length === 1 ? `an ${maskTakers[0]}` : `a recurrent layer (${listed(maskTakers, 'or')})`;
   const layers: ParsedLayer[] = [];
+  const kerasNames = new Map<string, number>(); // saving_lib's names of the layers' groups in a .keras file
   let inputShape: Shape | undefined;
   let masking: ParsedMasking | undefined; // a Masking layer waiting for the layer it masks
   const maskingNeedsTaker = (got: string) => new TypeError(`${masking!.label}: a Masking layer must be directly followed by ${maskTaker} (lstm-ts reads the pair as one ${maskTakers.length === 1 ? maskTakers[0] : 'recurrent layer'} with ${maskTakers.length === 1 ? kerasLayerRegistration(maskTakers[0])!.keras!.maskOption : 'its maskValue'} = mask_value), got ${got}`);
@@ -468,6 +551,22 @@ function readTopology(value: unknown, where: string): { name: string | undefined
     const layerName = typeof entry.config.name === 'string' ? entry.config.name : undefined;
     const what = `${entry.class_name}${layerName === undefined ? '' : ` '${layerName}'`}`;
     const label = `${lat} (${what})`;
+    // The entry's frame: Keras 3 writes { module, class_name, config, registered_name, build_config }.
+    const e = new KerasConfigReader(entry, label);
+    e.take('class_name');
+    e.take('config');
+    checkKerasOrigin(entry, label);
+    e.take('module');
+    e.take('registered_name');
+    readBuildConfig(e);
+    e.finish();
+    let kerasPath = '';
+    if (entry.class_name !== 'InputLayer') {
+      const snake = kerasSnakeCase(entry.class_name);
+      const seen = kerasNames.get(snake);
+      kerasNames.set(snake, seen === undefined ? 0 : seen + 1);
+      kerasPath = `layers/${seen === undefined ? snake : `${snake}_${seen + 1}`}`;
+    }
     const registration = kerasLayerRegistration(entry.class_name);
     if (masking !== undefined && registration?.keras?.maskOption === undefined) throw maskingNeedsTaker(`layers[${i}], ${what}`);
     if (entry.class_name === 'InputLayer') {
@@ -482,7 +581,7 @@ function readTopology(value: unknown, where: string): { name: string | undefined
     if (registration === undefined) {
       throw new TypeError(`${label}: unsupported layer class '${entry.class_name}'; lstm-ts reads ${listed(registeredKerasLayerClasses())} layers (and a leading InputLayer, and a Masking layer directly before ${maskTaker})`);
     }
-    const layer = readLayer(registration, entry.config, label, kerasVersion);
+    const layer = readLayer(registration, entry.config, label, kerasVersion, kerasPath);
     if (masking !== undefined) {
       layer.options[registration.keras!.maskOption!] = masking.maskValue;
       layer.batchInputShape ??= masking.batchInputShape;
@@ -531,13 +630,15 @@ function readInputLayer(config: Record<string, unknown>, where: string): Shape |
   r.expect('sparse', (v) => v === false || v === null || v === undefined, 'false (sparse inputs are not supported)');
   r.expect('ragged', (v) => v === false || v === null || v === undefined, 'false (ragged inputs are not supported)');
   r.expect('input_tensor', (v) => v === null || v === undefined, 'null');
+  // Keras 3: an optional input may be None at call time, which a Sequential stack cannot take.
+  r.expect('optional', (v) => v === false || v === null || v === undefined, 'false (optional inputs are not supported)');
   const shape = r.shape();
   r.finish();
   return shape;
 }
 
 /** A layer's frame (name, trainable, dtype, input shape) here; the rest by its class's Keras mapping. */
-function readLayer(registration: LayerRegistration, config: Record<string, unknown>, where: string, kerasVersion: string | undefined): ParsedLayer {
+function readLayer(registration: LayerRegistration, config: Record<string, unknown>, where: string, kerasVersion: string | undefined, kerasPath: string): ParsedLayer {
   const r = new KerasConfigReader(config, where, kerasVersion);
   const name = r.take('name');
   if (typeof name !== 'string' || name.length === 0) throw new TypeError(`${where}: name: expected the layer's name (weights are matched by it), got ${describe(name)}`);
@@ -546,24 +647,59 @@ function readLayer(registration: LayerRegistration, config: Record<string, unkno
   const batchInputShape = r.shape();
   const options: Record<string, unknown> = { name, ...registration.keras!.fromKerasConfig(r) };
   r.finish();
-  return { className: registration.className, name, label: where, options, batchInputShape };
+  return { className: registration.className, name, label: where, options, batchInputShape, kerasPath };
 }
 
-function checkWeightSpecs(value: unknown, where: string): TfjsWeightSpec[] {
+/** Keras 3's build_config ({ input_shape }) of a model or layer entry: the shape it was built for; the weights' shapes are checked against the configs instead. */
+function readBuildConfig(r: KerasConfigReader): void {
+  const build = r.take('build_config');
+  if (build === undefined || build === null) return;
+  const at = `${r.where}: build_config`;
+  if (!isPlainObject(build)) throw new TypeError(`${at}: expected { input_shape }, got ${describe(build)}`);
+  const b = new KerasConfigReader(build, at);
+  const shape = b.take('input_shape');
+  if (shape !== undefined && shape !== null && !isShapeLike(shape)) throw new TypeError(`${at}.input_shape: expected [batch or null, ..., features], got ${JSON.stringify(shape)}`);
+  b.finish();
+}
+
+function isShapeLike(value: unknown): boolean {
+  return Array.isArray(value) && value.every((d) => d === null || (Number.isSafeInteger(d) && d >= 0));
+}
+
+/** keras/src/utils/naming.py to_snake_case: 'LSTM' → 'lstm', 'Dense' → 'dense', 'SimpleRNN' → 'simple_rnn'. */
+function kerasSnakeCase(name: string): string {
+  return name.replace(/\W+/g, '').replace(/(.)([A-Z][a-z]+)/g, '$1_$2').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
+}
+
+/** The converter's .keras route names the optimizer's variables by their place in the file: optimizer/vars/<i>. */
+const KERAS_OPTIMIZER_VARIABLE = /^optimizer\/vars\/\d+$/;
+
+function checkWeightSpecs(value: unknown, where: string): ReadWeightSpec[] {
   if (!Array.isArray(value)) throw new TypeError(`${where}: expected an array of { name, shape, dtype }, got ${describe(value)}`);
   return value.map((spec: unknown, i) => {
     const at = `${where}[${i}]`;
     if (!isPlainObject(spec)) throw new TypeError(`${at}: expected { name, shape, dtype }, got ${describe(spec)}`);
-    const { name, shape, dtype, quantization } = spec;
+    const { name, shape, dtype, quantization, group } = spec;
     if (typeof name !== 'string' || name.length === 0) throw new TypeError(`${at}.name: expected a weight name such as 'lstm_1/kernel', got ${JSON.stringify(name)}`);
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
       throw new TypeError(`${at}.shape (${name}): expected an array of sizes, got ${JSON.stringify(shape)}`);
     }
-    if (dtype !== undefined && dtype !== 'float32') throw new TypeError(`${at}.dtype (${name}): expected 'float32', got ${JSON.stringify(dtype)}`);
+    // TF.js marks what it saves with includeOptimizer as group 'optimizer'; the .keras converter route names it optimizer/vars/<i>.
+    if (group !== undefined && group !== null && group !== 'model' && group !== 'optimizer') {
+      throw new TypeError(`${at}.group (${name}): expected 'model' or 'optimizer', got ${JSON.stringify(group)}`);
+    }
+    const skipped = group === 'optimizer' || KERAS_OPTIMIZER_VARIABLE.test(name);
     if (quantization !== undefined && quantization !== null) {
       throw new TypeError(`${at} (${name}): quantized weights (${JSON.stringify(quantization)}) are not supported; convert without --quantize_* options`);
     }
-    return { name, shape: [...shape], dtype: 'float32' };
+    if (!skipped) {
+      if (dtype !== undefined && dtype !== 'float32') throw new TypeError(`${at}.dtype (${name}): expected 'float32', got ${JSON.stringify(dtype)}`);
+      return { name, shape: [...shape], dtype: 'float32', skipped };
+    }
+    if (dtype !== undefined && !(typeof dtype === 'string' && Object.prototype.hasOwnProperty.call(DTYPE_BYTES, dtype))) {
+      throw new TypeError(`${at}.dtype (${name}, an optimizer variable): expected one of ${Object.keys(DTYPE_BYTES).map((d) => `'${d}'`).join(', ')} (a string weight has no fixed byte size), got ${JSON.stringify(dtype)}`);
+    }
+    return { name, shape: [...shape], dtype: (dtype ?? 'float32') as TfjsDtype, skipped, ...(group === 'optimizer' ? { group } : {}) };
   });
 }
 
@@ -584,37 +720,68 @@ interface IndexedSpec {
   offset: number;
 }
 
-/** The specs by name, with tf.keras 2.x's cell-name spelling (lstm/lstm_cell/kernel for lstm/kernel), and their byte offsets. */
-function indexWeightSpecs(specs: TfjsWeightSpec[], where: string) {
+/**
+ * The specs by name, and their byte offsets (every spec's bytes by its dtype, skipped ones too). A
+ * model weight `layer/weight` is found under, in this order:
+ *   1. `layer/weight` (lstm-ts, TF.js);
+ *   2. `layer/<cell>/weight` (tf.keras 2.x: lstm/lstm_cell/kernel; the cell's name dropped, as TF.js does);
+ *   3. either of those behind the model's name (Keras 3's variable paths: sequential/lstm/lstm_cell/kernel,
+ *      sequential/dense/kernel);
+ *   4. by position, as the converter's .keras route names them: `<kerasPath>/vars/<i>` or
+ *      `<kerasPath>/cell/vars/<i>` (layers/dense/vars/1, layers/lstm/cell/vars/0), i the weight's
+ *      place in the layer's weights, which is Keras' variable order.
+ * The optimizer's variables (skipped) are never a model weight.
+ */
+function indexWeightSpecs(specs: ReadWeightSpec[], modelName: string | undefined, where: string) {
   const exact = new Map<string, IndexedSpec>();
   const shortened = new Map<string, IndexedSpec[]>();
+  const prefixed = new Map<string, IndexedSpec>();
+  const prefixedShort = new Map<string, IndexedSpec[]>();
+  const seen = new Set<string>();
+  const prefix = modelName === undefined || modelName.length === 0 ? undefined : `${modelName}/`;
+  /** layer/cell/weight → layer/weight (tf.keras 2.x: lstm/lstm_cell/kernel) */
+  const shorten = (name: string): string | undefined => {
+    const tokens = name.split('/');
+    return tokens.length >= 3 ? [...tokens.slice(0, -2), tokens[tokens.length - 1]].join('/') : undefined;
+  };
+  const add = (map: Map<string, IndexedSpec[]>, key: string | undefined, entry: IndexedSpec) => {
+    if (key !== undefined) map.set(key, [...(map.get(key) ?? []), entry]);
+  };
   let offset = 0;
   specs.forEach((spec, index) => {
     const name = spec.name.replace(/:0$/, '');
-    if (exact.has(name)) throw new RangeError(`${where}: weightSpecs name the weight '${name}' twice`);
+    if (seen.has(name)) throw new RangeError(`${where}: weightSpecs name the weight '${name}' twice`);
+    seen.add(name);
     const entry = { index, name: spec.name, shape: spec.shape, offset };
-    offset += 4 * sizeOf(spec.shape);
+    offset += specBytes(spec);
+    if (spec.skipped) return;
     exact.set(name, entry);
-    // layer/cell/weight → layer/weight (tf.keras 2.x: lstm/lstm_cell/kernel)
-    const tokens = name.split('/');
-    if (tokens.length >= 3) {
-      const short = [...tokens.slice(0, -2), tokens[tokens.length - 1]].join('/');
-      shortened.set(short, [...(shortened.get(short) ?? []), entry]);
+    add(shortened, shorten(name), entry);
+    if (prefix !== undefined && name.startsWith(prefix)) {
+      const rest = name.slice(prefix.length);
+      prefixed.set(rest, entry);
+      add(prefixedShort, shorten(rest), entry);
     }
   });
+  const one = (candidates: IndexedSpec[] | undefined, key: string, at: string): IndexedSpec | undefined => {
+    if (candidates !== undefined && candidates.length > 1) throw new RangeError(`${at}: the weights ${candidates.map((c) => `'${c.name}'`).join(', ')} all match ${key}`);
+    return candidates?.[0];
+  };
   return {
     totalBytes: offset,
-    /** The spec for layerName/weightName. */
-    find(layerName: string, weightName: string, at: string): IndexedSpec {
+    /** The spec for layerName/weightName: by name, else (kerasPath given) by its position among the layer's weights. */
+    find(layerName: string, weightName: string, at: string, kerasPath?: string, position = -1): IndexedSpec {
       const key = `${layerName}/${weightName}`;
-      let found = exact.get(key);
-      if (found === undefined) {
-        const candidates = shortened.get(key) ?? [];
-        if (candidates.length > 1) throw new RangeError(`${at}: the weights ${candidates.map((c) => `'${c.name}'`).join(', ')} all match ${key}`);
-        found = candidates[0];
+      let found = exact.get(key) ?? one(shortened.get(key), key, at) ?? prefixed.get(key) ?? one(prefixedShort.get(key), `${prefix}${key}`, at);
+      if (found === undefined && kerasPath !== undefined && kerasPath.length > 0 && position >= 0) {
+        const own = exact.get(`${kerasPath}/vars/${position}`);
+        const cell = exact.get(`${kerasPath}/cell/vars/${position}`);
+        if (own !== undefined && cell !== undefined) throw new RangeError(`${at}: the weights '${own.name}' and '${cell.name}' both match ${key}`);
+        found = own ?? cell;
       }
       if (found === undefined) {
-        throw new RangeError(`${at}: no weight named '${key}' (or '${layerName}/<cell>/${weightName}'); the artifacts hold ${specs.map((s) => `'${s.name}'`).join(', ') || 'no weights'}`);
+        const forms = [`'${layerName}/<cell>/${weightName}'`, ...(prefix === undefined ? [] : [`'${prefix}${key}'`]), ...(kerasPath && position >= 0 ? [`'${kerasPath}/[cell/]vars/${position}'`] : [])];
+        throw new RangeError(`${at}: no weight named '${key}' (or ${forms.join(', or ')}); the artifacts hold ${specs.map((s) => `'${s.name}'`).join(', ') || 'no weights'}`);
       }
       return found;
     },

@@ -303,7 +303,11 @@ registerLayer({
         biasInitializer: r.initializer('bias_initializer'),
       };
       r.expectNone(['kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint'], 'regularizers and constraints');
-      r.expect('lora_rank', (v) => v === null || v === undefined, 'null');
+      // Keras 3: a quantized Dense (int8, float8, int4, GPTQ, ...) keeps other weights and computes otherwise;
+      // a LoRA Dense adds two low-rank kernels. Neither is what lstm-ts' Dense computes.
+      r.expect('quantization_config', (v) => v === null || v === undefined, 'null (quantized Dense layers are not supported)');
+      r.expect('lora_rank', (v) => v === null || v === undefined, 'null (LoRA Dense layers are not supported)');
+      r.expect('lora_alpha', (v) => v === null || v === undefined, 'null (LoRA Dense layers are not supported)');
       return options;
     },
     inputShapeFromWeights: (weightShape) => {

@@ -39,6 +39,24 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return value !== null && typeof value === 'object' && !Array.isArray(value) && !ArrayBuffer.isView(value) && Object.prototype.toString.call(value) !== '[object ArrayBuffer]';
 }
 
+/**
+ * Keras 3 config objects ({ module, class_name, config, registered_name }, for layers,
+ * initializers and dtype policies) say where their class comes from. A class from Keras itself
+ * (module 'keras', 'keras.layers', 'keras.initializers', ...; registered_name null, or its own
+ * class name) is what lstm-ts may implement; a class registered outside Keras
+ * (registered_name 'my_package>MyLSTM', or a module of the user's) is custom code that lstm-ts
+ * cannot run, even when its class_name is a Keras one: refused by name.
+ */
+export function checkKerasOrigin(value: Record<string, unknown>, where: string): void {
+  const { module, registered_name: registered, class_name: className } = value;
+  if (registered !== undefined && registered !== null && registered !== className) {
+    throw new TypeError(`${where}: registered_name ${JSON.stringify(registered)}: a class registered outside Keras (custom code, which lstm-ts cannot run); lstm-ts reads Keras' own classes (registered_name null)`);
+  }
+  if (module !== undefined && module !== null && !(typeof module === 'string' && /^(tf_)?keras(\.|$)/.test(module))) {
+    throw new TypeError(`${where}: module ${JSON.stringify(module)}: a class from outside Keras (custom code, which lstm-ts cannot run); lstm-ts reads Keras' own classes (module 'keras...')`);
+  }
+}
+
 /** Reads a Keras layer config key by key; every key must be read (unknown keys are an error naming them). */
 export class KerasConfigReader {
   private readonly seen = new Set<string>();
@@ -70,22 +88,51 @@ export class KerasConfigReader {
     for (const key of keys) this.expect(key, (v) => v === null || v === undefined, `null (${what} are not supported)`);
   }
 
+  /**
+   * The layer's dtype: 'float32', or Keras 3's dtype policy object
+   * `{ module: 'keras', class_name: 'DTypePolicy', config: { name: 'float32' }, registered_name: null }`
+   * (FloatDTypePolicy is Keras 3's other name for it; the .keras converter route keeps a
+   * shared_object_id). Any other policy (mixed_float16, a quantized policy, a DTypePolicyMap) or
+   * dtype is refused by name: the model would compute in another precision than float32.
+   */
   dtype(): void {
     const value = this.take('dtype');
-    // Keras 3 writes a dtype policy object: { class_name: 'DTypePolicy', config: { name: 'float32' } }.
-    const name = isPlainObject(value) && isPlainObject(value.config) ? value.config.name : value;
-    if (name !== undefined && name !== null && name !== 'float32') {
-      throw new TypeError(`${this.where}: dtype is ${JSON.stringify(value)}; TF.js / Keras models load here as float32 only`);
+    if (value === undefined || value === null || value === 'float32') return;
+    const at = `${this.where}: dtype`;
+    if (isPlainObject(value)) {
+      checkKerasOrigin(value, at);
+      const policy = value.class_name;
+      if (policy !== 'DTypePolicy' && policy !== 'FloatDTypePolicy') {
+        throw new TypeError(`${at}: dtype policy ${JSON.stringify(policy)} (${JSON.stringify(value.config)}) is not supported; TF.js / Keras models load here as float32 only, with a plain DTypePolicy of name 'float32'`);
+      }
+      const unknown = Object.keys(value).filter((k) => !['module', 'class_name', 'config', 'registered_name', 'shared_object_id'].includes(k));
+      if (unknown.length > 0) throw new TypeError(`${at}: unsupported field(s) ${unknown.map((k) => `'${k}'`).join(', ')} in the dtype policy`);
+      const config = value.config;
+      const extra = isPlainObject(config) ? Object.keys(config).filter((k) => k !== 'name') : [];
+      if (!isPlainObject(config) || config.name !== 'float32' || extra.length > 0) {
+        throw new TypeError(`${at}: dtype policy ${JSON.stringify(policy)} with config ${JSON.stringify(config)}; TF.js / Keras models load here as float32 only (config { name: 'float32' })`);
+      }
+      return;
     }
+    throw new TypeError(`${this.where}: dtype is ${JSON.stringify(value)}; TF.js / Keras models load here as float32 only`);
   }
 
-  /** batch_input_shape (Keras 2, TF.js) or batch_shape (Keras 3). */
+  /**
+   * The declared batch input shape: batch_input_shape (Keras 2, TF.js) or batch_shape (Keras 3's
+   * InputLayer); both may be present only if they agree.
+   */
   shape(): Shape | undefined {
-    const value = this.take('batch_input_shape') ?? this.take('batch_shape');
-    this.seen.add('batch_shape');
-    if (value === undefined || value === null) return undefined;
+    const legacy = this.take('batch_input_shape');
+    const keras3 = this.take('batch_shape');
+    const has = (v: unknown) => v !== undefined && v !== null;
+    if (has(legacy) && has(keras3) && JSON.stringify(legacy) !== JSON.stringify(keras3)) {
+      throw new TypeError(`${this.where}: batch_input_shape ${JSON.stringify(legacy)} and batch_shape ${JSON.stringify(keras3)} disagree; expected one batch input shape`);
+    }
+    const key = has(legacy) ? 'batch_input_shape' : 'batch_shape';
+    const value = has(legacy) ? legacy : keras3;
+    if (!has(value)) return undefined;
     if (!Array.isArray(value) || value.length < 2 || !value.every((d) => d === null || (Number.isSafeInteger(d) && d > 0))) {
-      throw new TypeError(`${this.where}: batch_input_shape: expected [batch or null, ..., features], got ${JSON.stringify(value)}`);
+      throw new TypeError(`${this.where}: ${key}: expected [batch or null, ..., features], got ${JSON.stringify(value)}`);
     }
     return value as Shape;
   }
@@ -107,6 +154,7 @@ export class KerasConfigReader {
     if (value === undefined || value === null) throw new TypeError(`${at} is missing; every initializer must be written out`);
     if (typeof value === 'string') return resolveInitializer(value, at);
     if (!isPlainObject(value) || typeof value.class_name !== 'string') throw new TypeError(`${at}: expected { class_name, config }, got ${describe(value)}`);
+    checkKerasOrigin(value, at);
     const c = isPlainObject(value.config) ? value.config : {};
     switch (value.class_name) {
       case 'GlorotUniform':

@@ -17,7 +17,13 @@
  * | maskValue            | a Masking layer      | mask_value, directly in front of the LSTM              |
  *
  * Written explicitly as Keras' defaults, and refused on reading when set otherwise: regularizers,
- * constraints, dropout, return_state, go_backwards, time_major.
+ * constraints, dropout, return_state, time_major, and Keras 3's zero_output_for_mask (see below).
+ *
+ * zero_output_for_mask (Keras 3; False by default, also in a Sequential with Masking: only
+ * Bidirectional turns it on, for its inner layers): True makes a masked step *output* zeros
+ * (keras/src/backend/tensorflow/rnn.py: `flat_zero_output if zero_output_for_mask else
+ * prev_output`), where lstm-ts, like Keras' default, repeats the previous step's output. Read as
+ * false only; true is refused by name (a different model wherever a mask reaches the layer).
  */
 import type { KerasLayerMapping } from './registry.js';
 import { kerasActivation, kerasInitializer } from './keras-config.js';
@@ -82,6 +88,8 @@ export const lstmKeras: KerasLayerMapping = {
     r.expect('return_state', (v) => v === false || v === null || v === undefined, 'false');
     options.goBackwards = r.take('go_backwards') ?? false;
     r.expect('time_major', (v) => v === false || v === null || v === undefined, 'false');
+    r.expect('zero_output_for_mask', (v) => v === false || v === null || v === undefined,
+      "false (Keras' default: at a masked step the output repeats the previous step's, as in lstm-ts; true would output zeros there)");
     // How the loop is computed, not what: any value gives the same outputs.
     r.take('unroll');
     r.take('implementation');

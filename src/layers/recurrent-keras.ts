@@ -18,7 +18,7 @@
  * | maskValue            | a Masking layer      | mask_value, directly in front of the layer             |
  *
  * Written explicitly as Keras' defaults, and refused on reading when set otherwise: regularizers,
- * constraints, dropout, return_state, time_major.
+ * constraints, dropout, return_state, time_major, Keras 3's zero_output_for_mask.
  */
 import type { KerasConfigReader } from './keras-config.js';
 import { kerasActivation, kerasInitializer } from './keras-config.js';
@@ -84,6 +84,9 @@ export function recurrentKeras(fields: RecurrentKerasFields): KerasLayerMapping 
       for (const key of ['dropout', 'recurrent_dropout']) r.expect(key, (v) => v === 0 || v === null || v === undefined, '0 (dropout is not supported)');
       r.expect('return_state', (v) => v === false || v === null || v === undefined, 'false');
       r.expect('time_major', (v) => v === false || v === null || v === undefined, 'false');
+      // Keras 3 (see lstm-keras.ts): true outputs zeros at masked steps, where lstm-ts repeats the previous output.
+      r.expect('zero_output_for_mask', (v) => v === false || v === null || v === undefined,
+        "false (Keras' default: at a masked step the output repeats the previous step's, as in lstm-ts; true would output zeros there)");
       // How the loop is computed, not what: any value gives the same outputs.
       r.take('unroll');
       r.take('implementation');
