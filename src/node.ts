@@ -10,7 +10,8 @@
  *   const m = await loadTfjs('out/model.json');   // ... as TF.js or tensorflowjs_converter writes it
  */
 import { lstat, mkdir, open, realpath, rename, writeFile } from 'node:fs/promises';
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { fromKerasBytes } from './io/keras/model.js';
 import { TFJS_SHARD_BYTES, buildTfjsModel, manifestGroupBytes, parseTfjsModelJSON, planTfjsModel, toTfjsModelFiles } from './io/tfjs.js';
 import { Sequential } from './model/sequential.js';
 
@@ -163,13 +164,27 @@ async function readExactly(path: string, size: number, into: Uint8Array, where: 
 }
 
 /** A text file's contents, refused unless it is a regular file (not /dev/zero, a pipe, a directory). */
-async function readRegularFile(path: string): Promise<string> {
+async function readRegularFile(path: string): Promise<string>;
+async function readRegularFile(path: string, encoding: null): Promise<Uint8Array>;
+async function readRegularFile(path: string, encoding: 'utf8' | null = 'utf8'): Promise<string | Uint8Array> {
   const handle = await open(path, 'r');
   try {
     const stats = await handle.stat();
     if (!stats.isFile()) throw new TypeError(`${path} is not a regular file (a directory, device or pipe)`);
-    return await handle.readFile('utf8');
+    return encoding === null ? new Uint8Array(await handle.readFile()) : await handle.readFile(encoding);
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * A model from a Keras file: Keras 3's `.keras` (zip: config.json, model.weights.h5) or a legacy
+ * `.h5` (tf.keras 2.x and Keras 3 write it), with Keras' weights bit for bit; float32, uncompiled.
+ * Anything the file holds that lstm-ts lacks (a layer, an option, a functional model, a custom
+ * class) is refused by name, before anything is built. (In browsers: fromKerasBytes.)
+ */
+export async function loadKeras(path: string): Promise<Sequential> {
+  if (typeof path !== 'string' || path.length === 0) throw new TypeError(`loadKeras: path: expected a file path, got ${JSON.stringify(path)}`);
+  const bytes = await readRegularFile(path, null);
+  return fromKerasBytes(bytes, basename(path));
 }
