@@ -58,6 +58,6 @@ export type { GradCheckEntry, GradCheckResult } from './check/finite-differences
 export { toTfjsArtifacts, fromTfjsArtifacts, toTfjsModelFiles } from './io/tfjs.js';
 export type { TfjsModelArtifacts, TfjsArtifactsInput, TfjsModelJSON, TfjsModelTopology, TfjsLayerJSON, TfjsWeightSpec, TfjsWeightsManifestGroup } from './io/tfjs.js';
 // Keras files: Keras 3 .keras and legacy .h5 (loadKeras(path) in 'lstm-ts/node')
-export { fromKerasBytes } from './io/keras/model.js';
+export { fromKerasBytes, toKerasBytes } from './io/keras/model.js';
 export { fromTorchLSTM, torchLSTMLayer } from './io/torch.js';
 export type { TorchStateDict, FromTorchLSTMOptions } from './io/torch.js';

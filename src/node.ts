@@ -11,7 +11,7 @@
  */
 import { lstat, mkdir, open, realpath, rename, writeFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { fromKerasBytes } from './io/keras/model.js';
+import { fromKerasBytes, toKerasBytes } from './io/keras/model.js';
 import { TFJS_SHARD_BYTES, buildTfjsModel, manifestGroupBytes, parseTfjsModelJSON, planTfjsModel, toTfjsModelFiles } from './io/tfjs.js';
 import { Sequential } from './model/sequential.js';
 
@@ -183,6 +183,20 @@ async function readRegularFile(path: string, encoding: 'utf8' | null = 'utf8'): 
  * Anything the file holds that lstm-ts lacks (a layer, an option, a functional model, a custom
  * class) is refused by name, before anything is built. (In browsers: fromKerasBytes.)
  */
+/**
+ * Write the model as a Keras 3 `.keras` file, which `keras.saving.load_model` loads (with the
+ * compile settings of a compiled model, so `fit` goes on in Keras). Written to a temporary
+ * file first and renamed, so an existing file is never left half written.
+ */
+export async function saveKeras(model: Sequential, path: string): Promise<void> {
+  if (!(model instanceof Sequential)) throw new TypeError('saveKeras: model: expected a Sequential');
+  if (typeof path !== 'string' || path.length === 0) throw new TypeError(`saveKeras: path: expected a file path, got ${JSON.stringify(path)}`);
+  const bytes = toKerasBytes(model);
+  const temporary = `${path}.${process.pid}.tmp`;
+  await writeFile(temporary, bytes);
+  await rename(temporary, path);
+}
+
 export async function loadKeras(path: string): Promise<Sequential> {
   if (typeof path !== 'string' || path.length === 0) throw new TypeError(`loadKeras: path: expected a file path, got ${JSON.stringify(path)}`);
   const bytes = await readRegularFile(path, null);

@@ -13,9 +13,11 @@
  * loads one.
  */
 import type { Sequential } from '../../model/sequential.js';
-import { toLittleEndianBytes } from '../../tensor/bytes.js';
-import { buildTfjsModel, planTfjsModel, type TfjsWeightSpec } from '../tfjs.js';
-import { readKerasBytes, type KerasFileDescription, type KerasWeight } from './keras-file.js';
+import { optimizerToKerasConfig } from '../../optim/registry.js';
+import { fromLittleEndianBytes, toLittleEndianBytes } from '../../tensor/bytes.js';
+import { buildTfjsModel, planTfjsModel, toTfjsArtifacts, type TfjsWeightSpec } from '../tfjs.js';
+import { kerasFloat } from './json.js';
+import { readKerasBytes, writeKerasFile, type KerasFileDescription, type KerasWeight } from './keras-file.js';
 
 /** A Sequential from the bytes of a `.keras` or `.h5` file (told apart by their first bytes); float32, uncompiled. */
 export function fromKerasBytes(bytes: Uint8Array, fileName = 'Keras file'): Sequential {
@@ -57,4 +59,75 @@ function modelWeights(file: KerasFileDescription, where: string): { specs: TfjsW
     at += chunk.length;
   }
   return { specs, data };
+}
+
+/** Keras 3's float32 dtype policy, as its configs write a layer's dtype. */
+const FLOAT32_POLICY = { module: 'keras', class_name: 'DTypePolicy', config: { name: 'float32' }, registered_name: null };
+
+/**
+ * The bytes of a Keras 3 `.keras` file of the model (config.json, metadata.json,
+ * model.weights.h5), which `keras.saving.load_model` loads and which predicts what the model
+ * predicts; a compiled model carries its compile settings (optimizer, loss, metrics), so
+ * `model.fit` goes on in Keras (the optimizer's moments are not written: Keras starts them afresh).
+ * The layers are written through their registered Keras mappings, as the TF.js format writes them.
+ */
+export function toKerasBytes(model: Sequential): Uint8Array {
+  const { modelTopology, weightSpecs, weightData } = toTfjsArtifacts(model); // checks and writes every layer through its mapping
+  const topology = modelTopology as { config: { name: string; layers: { class_name: string; config: Record<string, unknown> }[] } };
+  const first = topology.config.layers[0].config;
+  const batchShape = first.batch_input_shape as (number | null)[];
+  const layers: Record<string, unknown>[] = [{
+    module: 'keras.layers', class_name: 'InputLayer', registered_name: null,
+    config: { batch_shape: batchShape, dtype: 'float32', sparse: false, ragged: false, name: 'input_layer', optional: false },
+  }];
+  // Keras 3 names a layer's weights by its class, snake_case, numbered in model order: layers/lstm, layers/lstm_1, …
+  const seen = new Map<string, number>();
+  const paths = new Map<string, string>(); // lstm-ts weight spec name (layer/weight) → the .keras path
+  let shape = batchShape;
+  topology.config.layers.forEach((layer) => {
+    const { batch_input_shape: _declared, ...config } = layer.config;
+    const snake = layer.class_name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+    const n = seen.get(snake) ?? 0;
+    seen.set(snake, n + 1);
+    const group = `layers/${n === 0 ? snake : `${snake}_${n}`}`;
+    const lstmTs = model.layers.find((l) => l.name === config.name);
+    lstmTs?.weightNames.forEach((w, k) => paths.set(`${lstmTs.name}/${w}`, `${group}/${['LSTM', 'GRU', 'SimpleRNN'].includes(layer.class_name) ? 'cell/' : ''}vars/${k}`));
+    layers.push({ module: 'keras.layers', class_name: layer.class_name, config: { ...config, dtype: FLOAT32_POLICY }, registered_name: null, ...(layer.class_name === 'Masking' ? {} : { build_config: { input_shape: shape } }) });
+    void _declared;
+    if (lstmTs !== undefined) shape = lstmTs.computeOutputShape(shape);
+  });
+  const config: Record<string, unknown> = {
+    module: 'keras', class_name: 'Sequential', registered_name: null,
+    config: { name: topology.config.name, trainable: true, dtype: FLOAT32_POLICY, layers },
+    build_config: { input_shape: batchShape },
+  };
+  if (model.optimizer !== undefined && model.loss !== undefined) config.compile_config = compileConfig(model);
+  const bytes = new Uint8Array(weightData);
+  let offset = 0;
+  const weights = new Map<string, { shape: readonly number[]; data: Float32Array }>();
+  for (const spec of weightSpecs) {
+    const size = spec.shape.reduce((a, b) => a * b, 1);
+    const path = paths.get(spec.name);
+    if (path === undefined) throw new Error(`toKerasBytes: weight '${spec.name}' belongs to no layer of the written config`);
+    weights.set(path, { shape: spec.shape, data: fromLittleEndianBytes(bytes.subarray(offset, offset + 4 * size), 'float32') as Float32Array });
+    offset += 4 * size;
+  }
+  return writeKerasFile({ config, weights });
+}
+
+/** A compiled model's settings as Keras 3's compile_config: every optimizer number written as a float, as Keras' configs hold them. */
+function compileConfig(model: Sequential): Record<string, unknown> {
+  const optimizer = optimizerToKerasConfig(model.optimizer!);
+  const optimizerConfig: Record<string, unknown> = { name: optimizer.class_name === 'SGD' ? 'SGD' : optimizer.class_name.toLowerCase() };
+  for (const [key, value] of Object.entries(optimizer.config)) optimizerConfig[key] = typeof value === 'number' ? kerasFloat(value) : value;
+  return {
+    optimizer: { module: 'keras.optimizers', class_name: optimizer.class_name, config: optimizerConfig, registered_name: null },
+    loss: model.loss!.kerasName,
+    loss_weights: null,
+    metrics: model.metricNames.length > 0 ? model.metricNames.map((m) => m.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase()) : null,
+    weighted_metrics: null,
+    run_eagerly: false,
+    steps_per_execution: 1,
+    jit_compile: false,
+  };
 }
