@@ -173,6 +173,8 @@ export class Sequential implements TrainingModel {
   private fusedStep: FusedStep | undefined;
   /** The stateful layers' carried states before the running training step (keepStates); undefined: none seen yet. */
   private keptStates: KeptState[] | undefined;
+  /** The built model's weight shapes, in getWeights() order (parameterShapes). */
+  private builtParameterShapes: (readonly number[])[] | undefined;
 
   constructor(layers: Layer[] = [], options: SequentialOptions = {}) {
     const opts = checkOptions(options, ['name', 'dtype'], 'Sequential');
@@ -313,7 +315,9 @@ export class Sequential implements TrainingModel {
 
   /** The shapes of the weights, in getWeights() order: the built model's, or those it would build for this input shape. */
   private parameterShapes(inputShape: Shape): (readonly number[])[] {
-    return this.built ? this.trainableWeights.map((w) => w.shape) : this.weightShapesFor(inputShape);
+    if (!this.built) return this.weightShapesFor(inputShape);
+    // Fixed once built (fit calls this every call: W1 calls fit once per update), so listed once.
+    return (this.builtParameterShapes ??= this.parametersAndGradients().params.map((w) => w.shape));
   }
 
   /** The shapes of the weights, in getWeights() order, the unbuilt model would have built for this input shape. */
