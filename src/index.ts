@@ -59,5 +59,6 @@ export { toTfjsArtifacts, fromTfjsArtifacts, toTfjsModelFiles } from './io/tfjs.
 export type { TfjsModelArtifacts, TfjsArtifactsInput, TfjsModelJSON, TfjsModelTopology, TfjsLayerJSON, TfjsWeightSpec, TfjsWeightsManifestGroup } from './io/tfjs.js';
 // Keras files: Keras 3 .keras and legacy .h5 (loadKeras(path) in 'lstm-ts/node')
 export { fromKerasBytes, toKerasBytes } from './io/keras/model.js';
+export type { FromKerasOptions } from './io/keras/model.js';
 export { fromTorchLSTM, torchLSTMLayer } from './io/torch.js';
 export type { TorchStateDict, FromTorchLSTMOptions } from './io/torch.js';

@@ -181,7 +181,8 @@ async function readRegularFile(path: string, encoding: 'utf8' | null = 'utf8'): 
  * A model from a Keras file: Keras 3's `.keras` (zip: config.json, model.weights.h5) or a legacy
  * `.h5` (tf.keras 2.x and Keras 3 write it), with Keras' weights bit for bit; float32, uncompiled.
  * Anything the file holds that lstm-ts lacks (a layer, an option, a functional model, a custom
- * class) is refused by name, before anything is built. (In browsers: fromKerasBytes.)
+ * class) is refused by name, before anything is built. `{ compile: true }` compiles it with the
+ * file's settings (see fromKerasBytes). (In browsers: fromKerasBytes.)
  */
 /**
  * Write the model as a Keras 3 `.keras` file, which `keras.saving.load_model` loads (with the
@@ -197,8 +198,9 @@ export async function saveKeras(model: Sequential, path: string): Promise<void> 
   await rename(temporary, path);
 }
 
-export async function loadKeras(path: string): Promise<Sequential> {
+export async function loadKeras(path: string, options: { compile?: boolean } = {}): Promise<Sequential> {
   if (typeof path !== 'string' || path.length === 0) throw new TypeError(`loadKeras: path: expected a file path, got ${JSON.stringify(path)}`);
+  if (options === null || typeof options !== 'object') throw new TypeError(`loadKeras: options: expected { compile }, got ${JSON.stringify(options)}`);
   const bytes = await readRegularFile(path, null);
-  return fromKerasBytes(bytes, basename(path));
+  return fromKerasBytes(bytes, { ...options, fileName: basename(path) });
 }

@@ -25,7 +25,7 @@ describe('Keras 3 files load as models', () => {
   for (const name of Object.keys(fixtures.models)) {
     for (const ext of ['keras', 'h5']) {
       it(`${name}.${ext}: Keras' weights bit for bit, Keras' predictions within 1e-5`, () => {
-        const model = fromKerasBytes(bytes(`${name}.${ext}`), `${name}.${ext}`);
+        const model = fromKerasBytes(bytes(`${name}.${ext}`), { fileName: `${name}.${ext}` });
         const info = fixtures.models[name];
         const ours = model.getWeights().map((w) => Array.from(w.data));
         expect(ours.map((w) => w.length)).toEqual(info.variables.map((v) => v.shape.reduce((a, b) => a * b, 1)));
@@ -39,7 +39,7 @@ describe('Keras 3 files load as models', () => {
   }
 
   it("the tf.keras 2.x layout (lstm/lstm_cell/kernel:0 names under model_weights) loads as the Keras 3 file does", () => {
-    const legacy = fromKerasBytes(bytes(fixtures.keras2Style.file), fixtures.keras2Style.file);
+    const legacy = fromKerasBytes(bytes(fixtures.keras2Style.file), { fileName: fixtures.keras2Style.file });
     const modern = fromKerasBytes(bytes(`${fixtures.keras2Style.model}.keras`));
     expect(legacy.getWeights().map((w) => Array.from(w.data))).toEqual(modern.getWeights().map((w) => Array.from(w.data)));
   });
@@ -51,12 +51,12 @@ describe('Keras 3 files load as models', () => {
       edit(config.config.layers);
       return writeKerasFile({ kerasVersion: original.kerasVersion, config: config as unknown as Record<string, unknown>, weights: original.weights });
     };
-    expect(() => fromKerasBytes(withLayer((layers) => (layers[1].class_name = 'Conv1D')), 'conv.keras')).toThrow(/conv\.keras.*unsupported layer class 'Conv1D'/);
-    expect(() => fromKerasBytes(withLayer((layers) => ((layers[1].config as Record<string, unknown>).dropout = 0.5)), 'dropout.keras')).toThrow(/dropout is 0\.5/);
-    expect(() => fromKerasBytes(withLayer((layers) => ((layers[1] as Record<string, unknown>).registered_name = 'MyLSTM')), 'custom.keras')).toThrow(/MyLSTM/);
+    expect(() => fromKerasBytes(withLayer((layers) => (layers[1].class_name = 'Conv1D')), { fileName: 'conv.keras' })).toThrow(/conv\.keras.*unsupported layer class 'Conv1D'/);
+    expect(() => fromKerasBytes(withLayer((layers) => ((layers[1].config as Record<string, unknown>).dropout = 0.5)), { fileName: 'dropout.keras' })).toThrow(/dropout is 0\.5/);
+    expect(() => fromKerasBytes(withLayer((layers) => ((layers[1] as Record<string, unknown>).registered_name = 'MyLSTM')), { fileName: 'custom.keras' })).toThrow(/MyLSTM/);
     const whole = bytes('lstm_dense.keras');
-    expect(() => fromKerasBytes(whole.subarray(0, whole.length - 100), 'cut.keras')).toThrow(/cut\.keras/);
-    expect(() => fromKerasBytes(new Uint8Array([1, 2, 3, 4]), 'junk.bin')).toThrow(/junk\.bin/);
+    expect(() => fromKerasBytes(whole.subarray(0, whole.length - 100), { fileName: 'cut.keras' })).toThrow(/cut\.keras/);
+    expect(() => fromKerasBytes(new Uint8Array([1, 2, 3, 4]), { fileName: 'junk.bin' })).toThrow(/junk\.bin/);
   });
 });
 

@@ -36,12 +36,29 @@ describe('.keras files written by lstm-ts', () => {
     it(`${name}: reads back as the same model (config, weights, predictions)`, () => {
       setSeed(7);
       const model = MODELS[name]();
-      const back = fromKerasBytes(toKerasBytes(model), `${name}.keras`);
+      const back = fromKerasBytes(toKerasBytes(model), { fileName: `${name}.keras` });
       expect(back.layers.map((l) => ({ ...l.getConfig().config, name: undefined }))).toEqual(model.layers.map((l) => ({ ...l.getConfig().config, name: undefined })));
       expect(back.getWeights().map((w) => Array.from(w.data))).toEqual(model.getWeights().map((w) => Array.from(w.data)));
       expect(Array.from(back.predict(records[name].input, { batchSize: 2 }).data)).toEqual(Array.from(model.predict(records[name].input, { batchSize: 2 }).data));
     });
   }
+});
+
+describe('loading compiled: { compile: true }', () => {
+  it('compiles with the file\'s settings (optimizer and its options, loss, metrics), and refuses by name what lstm-ts lacks', () => {
+    setSeed(7);
+    const model = MODELS.lstm_dense();
+    const back = fromKerasBytes(toKerasBytes(model), { compile: true });
+    expect(back.optimizer!.className).toBe('Adam');
+    expect(back.optimizer!.getConfig()).toEqual(model.optimizer!.getConfig());
+    expect(back.loss!.name).toBe('categoricalCrossentropy');
+    expect(back.metricNames).toEqual(['accuracy']);
+    expect(fromKerasBytes(toKerasBytes(model)).optimizer).toBeUndefined(); // uncompiled by default
+    // Keras' own file: Adam, 'mse', metrics ['mae'] (lstm-ts has no mae metric yet)
+    const keras = new Uint8Array(readFileSync(new URL('./fixtures/keras-files/lstm_dense.keras', import.meta.url)));
+    expect(() => fromKerasBytes(keras, { compile: true, fileName: 'lstm_dense.keras' })).toThrow(/lstm_dense\.keras\): compile_config: compile: unknown metric "mae".*\(load with compile: false/);
+    expect(() => fromKerasBytes(keras, { compile: 'yes' as never })).toThrow(/fromKerasBytes: compile: expected true or false/);
+  });
 });
 
 describe('saveKeras / loadKeras', () => {

@@ -12,23 +12,69 @@
  * The optimizer's variables are not read: the model is loaded uncompiled, as fromTfjsArtifacts
  * loads one.
  */
-import type { Sequential } from '../../model/sequential.js';
-import { optimizerToKerasConfig } from '../../optim/registry.js';
+import { checkBoolean, checkOptions } from '../../base/options.js';
+import { getLoss } from '../../losses/index.js';
+import type { CompileOptions, Sequential } from '../../model/sequential.js';
+import { optimizerFromKerasConfig, optimizerToKerasConfig } from '../../optim/registry.js';
 import { fromLittleEndianBytes, toLittleEndianBytes } from '../../tensor/bytes.js';
 import { buildTfjsModel, planTfjsModel, toTfjsArtifacts, type TfjsWeightSpec } from '../tfjs.js';
 import { kerasFloat } from './json.js';
 import { readKerasBytes, writeKerasFile, type KerasFileDescription, type KerasWeight } from './keras-file.js';
 
-/** A Sequential from the bytes of a `.keras` or `.h5` file (told apart by their first bytes); float32, uncompiled. */
-export function fromKerasBytes(bytes: Uint8Array, fileName = 'Keras file'): Sequential {
+export interface FromKerasOptions {
+  /** A name for the file in messages. Default 'Keras file'. */
+  fileName?: string;
+  /**
+   * Default false: the model is loaded uncompiled (as the other loaders load it). true: compiled
+   * with the file's compile settings (optimizer, loss, metrics), each refused by name where
+   * lstm-ts lacks it; the optimizer starts afresh (its moments are not read).
+   */
+  compile?: boolean;
+}
+
+/** A Sequential from the bytes of a `.keras` or `.h5` file (told apart by their first bytes); float32. */
+export function fromKerasBytes(bytes: Uint8Array, options: FromKerasOptions = {}): Sequential {
+  const opts = checkOptions(options, ['fileName', 'compile'], 'fromKerasBytes');
+  const fileName = opts.fileName === undefined ? 'Keras file' : String(opts.fileName);
+  const compile = opts.compile === undefined ? false : checkBoolean(opts.compile, 'fromKerasBytes: compile');
   const where = `fromKerasBytes (${fileName})`;
   const file = readKerasBytes(bytes, fileName);
+  const settings = compile ? compileSettings(file, where) : undefined; // checked before anything is built
   const { specs, data } = modelWeights(file, where);
   // The topology as the Keras converter wraps it: the reader knows Keras 3's config objects and reads hard_sigmoid by keras_version.
   // (tf.keras 2's model_config is model.to_json() itself, which carries keras_version and backend.)
   const topology = 'keras_version' in file.config ? file.config : { keras_version: file.kerasVersion, backend: file.backend, model_config: file.config };
   const plan = planTfjsModel(topology, specs, where);
-  return buildTfjsModel(plan, data, specs.length, where);
+  const model = buildTfjsModel(plan, data, specs.length, where);
+  if (settings !== undefined) {
+    try {
+      model.compile(settings); // the metrics are checked here, against the built model's output
+    } catch (error) {
+      throw new TypeError(`${where}: compile_config: ${(error as Error).message} (load with compile: false to compile it yourself)`, { cause: error });
+    }
+  }
+  return model;
+}
+
+/** A Keras compile_config (training_config in a legacy .h5) as lstm-ts' compile options; what lstm-ts lacks refused by name. */
+function compileSettings(file: KerasFileDescription, where: string): CompileOptions {
+  const config = file.compileConfig as Record<string, unknown> | undefined;
+  if (config === undefined || config === null) throw new TypeError(`${where}: compile: the file holds no compile settings (it was saved uncompiled); load it with compile: false and compile it yourself`);
+  const optimizerSpec = (config.optimizer ?? config.optimizer_config) as { class_name?: unknown; config?: unknown } | undefined;
+  const optimizer = optimizerFromKerasConfig(optimizerSpec, `${where}: compile_config.optimizer`);
+  const loss = config.loss;
+  if (typeof loss !== 'string') throw new TypeError(`${where}: compile_config.loss is ${JSON.stringify(loss)}; lstm-ts reads a loss given by name ('categorical_crossentropy', 'mse', ...)`);
+  for (const key of ['loss_weights', 'weighted_metrics']) {
+    if (config[key] !== undefined && config[key] !== null) throw new TypeError(`${where}: compile_config.${key} is ${JSON.stringify(config[key])}; lstm-ts supports only null`);
+  }
+  const metrics = config.metrics === undefined || config.metrics === null ? [] : config.metrics;
+  if (!Array.isArray(metrics) || metrics.some((m) => typeof m !== 'string')) throw new TypeError(`${where}: compile_config.metrics is ${JSON.stringify(metrics)}; lstm-ts reads metrics given by name`);
+  try {
+    getLoss(loss);
+  } catch (error) {
+    throw new TypeError(`${where}: compile_config.loss: ${(error as Error).message}`, { cause: error });
+  }
+  return { optimizer, loss, metrics: metrics as string[] };
 }
 
 /** The model's weights of a Keras file as TF.js weight specs (their names as the file gives them) and their float32 bytes. */
