@@ -208,10 +208,10 @@ export class FusedStep {
       carried[1].data.set(lstmViews.cs.subarray(T * B * H, (T + 1) * B * H));
     }
     if (status === 0 || status === 3) {
-      const [dKernel, dRecurrentKernel, dBias] = this.lstmGradients;
-      dKernel.data.set(lstmViews.dW);
-      dRecurrentKernel.data.set(lstmViews.dU);
-      if (dBias !== undefined) dBias.data.set(lstmViews.dBias);
+      const gradients = this.lstmGradients; // [dKernel, dRecurrentKernel, dBias?] (indexed: no iterator per step)
+      gradients[0].data.set(lstmViews.dW);
+      gradients[1].data.set(lstmViews.dU);
+      if (gradients.length === 3) gradients[2].data.set(lstmViews.dBias);
       this.denseGradients[0].data.set(views.dDenseKernel);
       if (this.denseGradients.length === 2) this.denseGradients[1].data.set(views.dDenseBias);
     }
