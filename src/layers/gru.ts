@@ -98,29 +98,11 @@ export class GRU extends RNN {
     return { kernel, recurrentKernel, bias: initialize(this.biasInitializer, this.resetAfter ? [2, G] : [G], this.dtype) };
   }
 
+  /** Every option, written out (recurrentConfig: what every recurrent layer has; then this layer's own). */
   getConfig(): LayerConfig {
-    const { name, units, returnSequences, stateful, maskValue, goBackwards, useBias, kernelInitializer, recurrentInitializer, biasInitializer, dtype, batchInputShape } = this.recurrentConfig();
-    return {
-      className: 'GRU',
-      config: {
-        name,
-        units,
-        activation: this.activation,
-        recurrentActivation: this.recurrentActivation,
-        useBias,
-        kernelInitializer,
-        recurrentInitializer,
-        biasInitializer,
-        resetAfter: this.resetAfter,
-        returnSequences,
-        stateful,
-        maskValue,
-        goBackwards,
-        dtype,
-        batchInputShape,
-      },
-    };
+    return { className: 'GRU', config: { ...this.recurrentConfig(), activation: this.activation, recurrentActivation: this.recurrentActivation, resetAfter: this.resetAfter } };
   }
+
 }
 
 // The layer registry (registry.ts): save / load, the TF.js format and summary find GRU through it.

@@ -130,29 +130,11 @@ export class LSTM extends RNN {
     return super.getInitialStateGradients() as [Tensor, Tensor];
   }
 
+  /** Every option, written out (recurrentConfig: what every recurrent layer has; then this layer's own). */
   getConfig(): LayerConfig {
-    const { name, units, returnSequences, stateful, maskValue, goBackwards, useBias, kernelInitializer, recurrentInitializer, biasInitializer, dtype, batchInputShape } = this.recurrentConfig();
-    return {
-      className: 'LSTM',
-      config: {
-        name,
-        units,
-        activation: this.activation,
-        recurrentActivation: this.recurrentActivation,
-        useBias,
-        kernelInitializer,
-        recurrentInitializer,
-        biasInitializer,
-        unitForgetBias: this.unitForgetBias,
-        returnSequences,
-        stateful,
-        maskValue,
-        goBackwards,
-        dtype,
-        batchInputShape,
-      },
-    };
+    return { className: 'LSTM', config: { ...this.recurrentConfig(), activation: this.activation, recurrentActivation: this.recurrentActivation, unitForgetBias: this.unitForgetBias } };
   }
+
 }
 
 // The layer registry (registry.ts): save / load, the TF.js format and summary find LSTM through it.

@@ -61,27 +61,11 @@ export class SimpleRNN extends RNN {
     return { kernel, recurrentKernel, bias: this.useBias ? initialize(this.biasInitializer, [H], this.dtype) : undefined };
   }
 
+  /** Every option, written out (recurrentConfig: what every recurrent layer has; then this layer's own). */
   getConfig(): LayerConfig {
-    const { name, units, returnSequences, stateful, maskValue, goBackwards, useBias, kernelInitializer, recurrentInitializer, biasInitializer, dtype, batchInputShape } = this.recurrentConfig();
-    return {
-      className: 'SimpleRNN',
-      config: {
-        name,
-        units,
-        activation: this.activation,
-        useBias,
-        kernelInitializer,
-        recurrentInitializer,
-        biasInitializer,
-        returnSequences,
-        stateful,
-        maskValue,
-        goBackwards,
-        dtype,
-        batchInputShape,
-      },
-    };
+    return { className: 'SimpleRNN', config: { ...this.recurrentConfig(), activation: this.activation } };
   }
+
 }
 
 // The layer registry (registry.ts): save / load, the TF.js format and summary find SimpleRNN through it.
