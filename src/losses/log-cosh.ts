@@ -10,6 +10,10 @@
  *   L = (1/N) Σ ℓ
  *   ∂L/∂p = tanh(x) / N                (d/dx log cosh x = tanh x)
  * There is no fused form.
+ * Porting note: Keras 3.15 subtracts log 2 computed in float32 (ops.log(2.0) cast to the
+ * predictions' dtype, 0.6931471824645996), so in float64 its loss is 1.9e-9 below log cosh at
+ * every element (log_cosh(0) = -1.9e-9); lstm-ts subtracts the float64 log 2. The gradient,
+ * and so training, is the same (test/keras-regression.test.ts).
  */
 import type { TypedArray } from '../tensor/alloc.js';
 import { Tensor } from '../tensor/tensor.js';
