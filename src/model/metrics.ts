@@ -105,13 +105,6 @@ export function resolveMetrics(metrics: readonly unknown[], lossName: string, ou
   });
 }
 
-/** The accuracy `metric` names (for a model trained with `lossName` and `outputUnits` outputs); throws on an unknown name, a metric that is not an accuracy, or one that cannot read the loss's targets. */
-export function resolveAccuracy(metric: unknown, lossName: string, outputUnits: number): AccuracyKind {
-  const kind = resolveMetric(metric, lossName, outputUnits, 'compile');
-  if (!isAccuracy(kind)) throw new TypeError(`compile: metric ${JSON.stringify(metric)} is not an accuracy`);
-  return kind;
-}
-
 function isAccuracy(kind: MetricKind): kind is AccuracyKind {
   return kind === 'binary' || kind === 'categorical' || kind === 'sparseCategorical';
 }
