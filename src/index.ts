@@ -31,7 +31,8 @@ export type { LayerRegistration, KerasLayerMapping } from './layers/registry.js'
 export { KerasConfigReader, kerasActivation, kerasInitializer } from './layers/keras-config.js';
 
 // Losses
-export { getLoss, registerLoss, categoricalCrossentropy, sparseCategoricalCrossentropy, binaryCrossentropy, meanSquaredError } from './losses/index.js';
+export { getLoss, registerLoss, categoricalCrossentropy, sparseCategoricalCrossentropy, binaryCrossentropy, meanSquaredError,
+  meanAbsoluteError, huber, meanAbsolutePercentageError, logCosh } from './losses/index.js';
 export type { Loss, LossName, LossResult } from './losses/index.js';
 
 // Optimizers
