@@ -82,6 +82,7 @@ function removePrefix(name: string, prefix: string): string {
 /** A layer's config from an instance or a { className, config }. */
 function configOf(layer: unknown, argument: string): LayerConfig {
   if (layer instanceof RNN) return layer.getConfig();
+  if (layer instanceof Layer) throw new TypeError(`${argument}: expected a recurrent layer (LSTM, GRU, SimpleRNN), got ${layer.getConfig().className} ${layer.name}`);
   if (isPlainObject(layer) && typeof layer.className === 'string' && isPlainObject(layer.config)) return { className: layer.className, config: { ...layer.config } };
   throw new TypeError(`${argument}: expected a recurrent layer (new LSTM(...), new GRU(...), new SimpleRNN(...)) or its config { className, config }, got ${describe(layer)}`);
 }
@@ -119,6 +120,7 @@ export class Bidirectional extends Layer {
 
   /** `new Bidirectional(layer, { mergeMode, backwardLayer })` as in Keras, or `new Bidirectional({ layer, mergeMode, ... })` (the config form). */
   constructor(layerOrOptions: RNN | BidirectionalOptions, more?: Omit<BidirectionalOptions, 'layer'>) {
+    if ((layerOrOptions as unknown) instanceof Layer && !(layerOrOptions instanceof RNN)) configOf(layerOrOptions, 'Bidirectional: layer'); // throws, naming the layer
     const options = layerOrOptions instanceof RNN ? { ...(more ?? {}), layer: layerOrOptions } : layerOrOptions;
     if (!(layerOrOptions instanceof RNN) && more !== undefined) throw new TypeError(`Bidirectional: got options twice; expected new Bidirectional(layer, options) or new Bidirectional({ layer, ...options })`);
     const given = checkOptions(options, BIDIRECTIONAL_OPTION_KEYS, `Bidirectional${typeof options?.name === 'string' ? ` ${options.name}` : ''}`) as unknown as BidirectionalOptions;
