@@ -18,10 +18,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { Bidirectional, Dense, GRU, LSTM, SGD, Sequential, SimpleRNN, tensor, type BidirectionalMergeMode, type Layer } from '../src/index.js';
+import { Bidirectional, Dense, GRU, LSTM, SGD, Sequential, SimpleRNN, fromTfjsArtifacts, tensor, type BidirectionalMergeMode, type Layer } from '../src/index.js';
 
 type Nested = number | Nested[];
-interface Case { x: Nested; y: Nested; weights: Nested[]; predictions: Nested; loss: number; gradients: Nested[] }
+interface Case { x: Nested; y: Nested; weights: Nested[]; predictions: Nested; loss: number; gradients: Nested[]; modelConfig: unknown; weightPaths: string[] }
 interface StatefulCase { x1: Nested; x2: Nested; weights: Nested[]; predictions1: Nested; predictions2: Nested }
 
 const reference = JSON.parse(readFileSync(new URL('./fixtures/keras-bidirectional-reference.json', import.meta.url), 'utf8')) as {
@@ -96,6 +96,22 @@ function compare(m: Sequential, c: Case): [string, number][] {
   return out;
 }
 
+/**
+ * A config as a float32 Keras file would hold it: the script ran Keras in float64 (floatx), and
+ * drew its biases with RandomUniform, which lstm-ts does not implement (an initializer only draws
+ * fresh weights; the file's weights replace them): the policies say float32, the initializers Zeros.
+ */
+function asFile(config: unknown): unknown {
+  const walk = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(walk);
+    if (v === null || typeof v !== 'object') return v === 'float64' ? 'float32' : v;
+    const o = v as Record<string, unknown>;
+    if (o.class_name === 'RandomUniform') return { module: 'keras.initializers', class_name: 'Zeros', config: {}, registered_name: null };
+    return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, walk(x)]));
+  };
+  return walk(config);
+}
+
 describe(`Keras ${reference.keras} agreement (float64): Bidirectional with masking`, () => {
   for (const kind of Object.keys(models) as (keyof typeof models)[]) {
     it(`${kind}: predictions, loss, every gradient and the weights after one SGD step, to 1e-9 relative`, () => {
@@ -133,5 +149,27 @@ describe(`Keras ${reference.keras} agreement (float64): Bidirectional with maski
     const repeated = m.layers[1].forward(tensor(lone, [4, 5, 3], 'float64')).data;
     expect(worstRelative(repeated, c.predictions)).toBeGreaterThan(1e-3);
     expect(worstRelative(m.predict(x).data, c.predictions)).toBeLessThan(1e-9);
+  });
+
+  it("reads Keras' own config of each model (model.to_json(): zero_output_for_mask, backward_layer, Keras 3's frames), its weights by their variable paths, and predicts as Keras (float32)", () => {
+    for (const kind of Object.keys(models) as (keyof typeof models)[]) {
+      const c = reference[kind];
+      const shapes = c.weights.map((w) => { const s: number[] = []; for (let v: Nested = w; Array.isArray(v); v = v[0]) s.push(v.length); return s; });
+      const read = fromTfjsArtifacts({
+        modelTopology: { keras_version: reference.keras, model_config: asFile(c.modelConfig) },
+        weightSpecs: c.weightPaths.map((name, i) => ({ name, shape: shapes[i], dtype: 'float32' })),
+        weightData: Float32Array.from(c.weights.flatMap(flat)).buffer,
+      });
+      const ours = models[kind]();
+      expect(read.layers.map((l) => l.getConfig().className), kind).toEqual(ours.layers.map((l) => l.getConfig().className));
+      read.layers.forEach((l, i) => {
+        if (!(l instanceof Bidirectional)) return;
+        const o = ours.layers[i] as Bidirectional;
+        expect([l.mergeMode, l.maskValue, l.returnSequences, l.backwardLayer.getConfig().className], `${kind} layer ${i}`).toEqual([o.mergeMode, o.maskValue, o.returnSequences, o.backwardLayer.getConfig().className]);
+      });
+      const got = read.predict(c.x as never).data;
+      const want = flat(c.predictions);
+      want.forEach((w, i) => expect(Math.abs(got[i] - w), `${kind}: prediction ${i}`).toBeLessThan(1e-5));
+    }
   });
 });
