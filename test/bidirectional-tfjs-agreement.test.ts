@@ -148,4 +148,21 @@ describe('TF.js 4.22 agreement (float32): Bidirectional', () => {
     expect((ours.layers[0] as Bidirectional).mergeMode).toBe('mul');
     theirs.layers.forEach((l) => l.dispose());
   });
+
+  it('a backwardLayer of its own is written as Keras writes it (backward_layer), which TF.js 4.22 does not have: tf.loadLayersModel refuses the model rather than load another', async () => {
+    const m = new Sequential([
+      new Bidirectional(new LSTM({ units: 3, returnSequences: true }), { backwardLayer: new LSTM({ units: 3, returnSequences: true, goBackwards: true, activation: 'relu', name: 'own_backward' }), inputShape: [5, 2] }),
+      new Dense({ units: 1 }),
+    ]);
+    const artifacts = toTfjsArtifacts(m);
+    const written = artifacts.modelTopology.config.layers[0].config;
+    expect((written.backward_layer as { config: { name: string; activation: string; go_backwards: boolean } }).config).toMatchObject({ name: 'own_backward', activation: 'relu', go_backwards: true });
+    await expect(tf.loadLayersModel(tf.io.fromMemory(artifacts as never))).rejects.toThrow(/own_backward\/kernel/);
+    // lstm-ts reads it back as it was.
+    const back = fromTfjsArtifacts(artifacts);
+    expect((back.layers[0] as Bidirectional).backwardLayer.getConfig()).toEqual((m.layers[0] as Bidirectional).backwardLayer.getConfig());
+    // The mirror (no backwardLayer given) is written without one, as TF.js writes it.
+    expect('backwardLayer' in build({ kind: 'gru', units: 2, inputDim: 2, timeSteps: 3, batch: 1, mergeMode: 'sum', returnSequences: false, stateful: false, useBias: true }, rng(1)).ours.layers[0].getConfig().config).toBe(true); // lstm-ts' own JSON: always, as Keras 3
+    expect('backward_layer' in toTfjsArtifacts(build({ kind: 'gru', units: 2, inputDim: 2, timeSteps: 3, batch: 1, mergeMode: 'sum', returnSequences: false, stateful: false, useBias: true }, rng(1)).ours).modelTopology.config.layers[0].config).toBe(false);
+  });
 });

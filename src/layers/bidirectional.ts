@@ -44,7 +44,11 @@
  *
  * TF.js has Bidirectional, but does not pass the mask through it (tfjs issue 2279): masked
  * predictions agree with Keras 3 (test/bidirectional-keras-reference.test.ts), unmasked ones with
- * TF.js as well.
+ * TF.js as well. In the Keras config form (TF.js Layers format) the wrapped layer is written under
+ * its own name (Keras and TF.js name the inner layers forward_<name>, backward_<name> again on
+ * reading, so the weight names hold), and backward_layer only for a backward layer of its own,
+ * which TF.js 4.22 lacks: tf.loadLayersModel then refuses the model (its backward weights have
+ * no target). Keras 3's forced zero_output_for_mask in the inner configs is read and set aside.
  */
 import { allocate, type DType, type TypedArray } from '../tensor/alloc.js';
 import { Tensor, assertFinite, describe, formatShape, sameShape, toTensor, type TensorLike } from '../tensor/tensor.js';
