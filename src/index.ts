@@ -20,6 +20,8 @@ export { GRU } from './layers/gru.js';
 export type { GRUOptions, GRUActivation, GRURecurrentActivation } from './layers/gru.js';
 export { SimpleRNN } from './layers/simple-rnn.js';
 export type { SimpleRNNOptions, SimpleRNNActivation } from './layers/simple-rnn.js';
+export { Bidirectional } from './layers/bidirectional.js';
+export type { BidirectionalOptions, BidirectionalMergeMode } from './layers/bidirectional.js';
 // The recurrent core: a new recurrent layer is a cell (one step's math) plus an RNN subclass
 export { RNN } from './layers/recurrent/rnn.js';
 export type { RNNOptions, RecurrentWeights, RecurrentTrace } from './layers/recurrent/rnn.js';
