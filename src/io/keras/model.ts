@@ -108,6 +108,9 @@ function modelWeights(file: KerasFileDescription, where: string): { specs: TfjsW
   return { specs, data };
 }
 
+/** The layers whose variables' place in a .keras file's model.weights.h5 is mapped here (layers/<name>/vars, recurrent ones under cell/). */
+const KERAS_WEIGHT_LAYOUT = new Set(['LSTM', 'GRU', 'SimpleRNN', 'Dense', 'Masking']);
+
 /** Keras 3's float32 dtype policy, as its configs write a layer's dtype. */
 const FLOAT32_POLICY = { module: 'keras', class_name: 'DTypePolicy', config: { name: 'float32' }, registered_name: null };
 
@@ -132,13 +135,16 @@ export function toKerasBytes(model: Sequential): Uint8Array {
   const paths = new Map<string, string>(); // lstm-ts weight spec name (layer/weight) → the .keras path
   let shape = batchShape;
   topology.config.layers.forEach((layer) => {
+    if (!KERAS_WEIGHT_LAYOUT.has(layer.class_name)) {
+      throw new TypeError(`toKerasBytes: layer ${String(layer.config.name)} (${layer.class_name}): writing it to a .keras file is not supported yet (its weights' place in model.weights.h5 is not mapped); save it with saveTfjs / toJSON instead`);
+    }
     const { batch_input_shape: _declared, ...config } = layer.config;
     const snake = layer.class_name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
     const n = seen.get(snake) ?? 0;
     seen.set(snake, n + 1);
     const group = `layers/${n === 0 ? snake : `${snake}_${n}`}`;
     const lstmTs = model.layers.find((l) => l.name === config.name);
-    lstmTs?.weightNames.forEach((w, k) => paths.set(`${lstmTs.name}/${w}`, `${group}/${['LSTM', 'GRU', 'SimpleRNN'].includes(layer.class_name) ? 'cell/' : ''}vars/${k}`));
+    lstmTs?.weightNames.forEach((w, k) => paths.set(`${lstmTs.name}/${w}`, `${group}/${layer.class_name === 'Dense' ? '' : 'cell/'}vars/${k}`));
     layers.push({ module: 'keras.layers', class_name: layer.class_name, config: { ...config, dtype: FLOAT32_POLICY }, registered_name: null, ...(layer.class_name === 'Masking' ? {} : { build_config: { input_shape: shape } }) });
     void _declared;
     if (lstmTs !== undefined) shape = lstmTs.computeOutputShape(shape);
