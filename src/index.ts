@@ -26,6 +26,8 @@ export type { RNNOptions, RecurrentWeights, RecurrentTrace } from './layers/recu
 export type { RecurrentCell, SequenceBuffers, CellKernelKind } from './layers/recurrent/cell.js';
 export { Dense } from './layers/dense.js';
 export type { DenseOptions, DenseActivation } from './layers/dense.js';
+export { Dropout } from './layers/dropout.js';
+export type { DropoutOptions } from './layers/dropout.js';
 export { registerLayer } from './layers/registry.js';
 export type { LayerRegistration, KerasLayerMapping } from './layers/registry.js';
 export { KerasConfigReader, kerasActivation, kerasInitializer } from './layers/keras-config.js';

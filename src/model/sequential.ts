@@ -664,7 +664,7 @@ export class Sequential implements TrainingModel {
     this.build(this.inputShapeFor(xs));
     const states = this.layerList.map((l) => l.getStates());
     try {
-      const result = this.computeLoss(this.forward(xs), ys, compiled);
+      const result = this.computeLoss(this.forward(xs, true), ys, compiled); // a training pass, as fit's (Dropout drops)
       this.backward(result);
       return { loss: result.loss, grads: this.layerList.flatMap((l) => l.getGradients().map((g) => g.clone())) };
     } finally {
@@ -728,7 +728,7 @@ export class Sequential implements TrainingModel {
     const kept = this.keepStates();
     for (let start = 0; start < n; start += batchSize) {
       const end = Math.min(start + batchSize, n);
-      const yb = this.forward(rowRange(xs, start, end));
+      const yb = this.forward(rowRange(xs, start, end), false);
       out.data.set(yb.data, start * rowSize);
       yield; // predictAsync may give the event loop a turn here
       if (aborted(signal)) throw this.abandoned(signal!, kept);
@@ -757,15 +757,16 @@ export class Sequential implements TrainingModel {
   // The step itself
 
   /**
-   * Every layer's forward, unchecked (x was checked once by readInput). The result is the last
+   * Every layer's forward, unchecked (x was checked once by readInput), `training` as Keras'
+   * argument: true in the training step and computeGradients, false in predict / evaluate. The result is the last
    * layer's own buffer, valid until its next forward: callers read it or copy it out.
    */
-  private forward(x: Tensor): Tensor {
+  private forward(x: Tensor, training: boolean): Tensor {
     let h = x;
     let mask: Uint8Array | undefined; // passed from layer to layer, as Keras passes masks (layer.ts, outputMask)
     for (let i = 0; i < this.layerList.length; i++) {
       const layer = this.layerList[i];
-      h = layer[forwardTrusted](h, mask);
+      h = layer[forwardTrusted](h, mask, training);
       mask = layer[outputMask](mask);
     }
     this.lastOutputMask = mask;
@@ -868,7 +869,7 @@ export class Sequential implements TrainingModel {
     const whole = start === 0 && rows === xs.shape[0];
     const x = whole ? xs : rowRange(xs, start, start + rows);
     const y = whole ? ys : rowRange(ys, start, start + rows);
-    const result = this.computeLoss(this.forward(x), y, compiled);
+    const result = this.computeLoss(this.forward(x, true), y, compiled);
     // The loss and every gradient are checked before the update, so a NaN or an overflow never
     // reaches the weights (in float32 a finite loss can still have an infinite gradient).
     if (!Number.isFinite(result.loss)) throw trainingStopped(`the loss became ${result.loss}`, epoch, batch);
@@ -1002,7 +1003,7 @@ export class Sequential implements TrainingModel {
       const end = Math.min(start + batchSize, n);
       const xb = rowRange(x, start, end);
       const yb = rowRange(y, start, end);
-      const result = this.computeLoss(this.forward(xb), yb, compiled);
+      const result = this.computeLoss(this.forward(xb, false), yb, compiled);
       lossSum += result.loss * (end - start);
       correct += result.correct;
       counted += result.counted;
