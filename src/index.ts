@@ -28,6 +28,8 @@ export { Dense } from './layers/dense.js';
 export type { DenseOptions, DenseActivation } from './layers/dense.js';
 export { Dropout } from './layers/dropout.js';
 export type { DropoutOptions } from './layers/dropout.js';
+export { Embedding } from './layers/embedding.js';
+export type { EmbeddingOptions } from './layers/embedding.js';
 export { registerLayer } from './layers/registry.js';
 export type { LayerRegistration, KerasLayerMapping } from './layers/registry.js';
 export { KerasConfigReader, kerasActivation, kerasInitializer } from './layers/keras-config.js';
