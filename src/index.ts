@@ -30,6 +30,8 @@ export { Dropout } from './layers/dropout.js';
 export type { DropoutOptions } from './layers/dropout.js';
 export { Embedding } from './layers/embedding.js';
 export type { EmbeddingOptions } from './layers/embedding.js';
+export { RepeatVector } from './layers/repeat-vector.js';
+export type { RepeatVectorOptions } from './layers/repeat-vector.js';
 export { registerLayer } from './layers/registry.js';
 export type { LayerRegistration, KerasLayerMapping } from './layers/registry.js';
 export { KerasConfigReader, kerasActivation, kerasInitializer } from './layers/keras-config.js';
