@@ -32,6 +32,8 @@ export { Embedding } from './layers/embedding.js';
 export type { EmbeddingOptions } from './layers/embedding.js';
 export { RepeatVector } from './layers/repeat-vector.js';
 export type { RepeatVectorOptions } from './layers/repeat-vector.js';
+export { TimeDistributed } from './layers/time-distributed.js';
+export type { TimeDistributedOptions } from './layers/time-distributed.js';
 export { registerLayer } from './layers/registry.js';
 export type { LayerRegistration, KerasLayerMapping } from './layers/registry.js';
 export { KerasConfigReader, kerasActivation, kerasInitializer } from './layers/keras-config.js';
