@@ -34,6 +34,8 @@ export { RepeatVector } from './layers/repeat-vector.js';
 export type { RepeatVectorOptions } from './layers/repeat-vector.js';
 export { TimeDistributed } from './layers/time-distributed.js';
 export type { TimeDistributedOptions } from './layers/time-distributed.js';
+export { Flatten } from './layers/flatten.js';
+export type { FlattenOptions } from './layers/flatten.js';
 export { registerLayer } from './layers/registry.js';
 export type { LayerRegistration, KerasLayerMapping } from './layers/registry.js';
 export { KerasConfigReader, kerasActivation, kerasInitializer } from './layers/keras-config.js';
