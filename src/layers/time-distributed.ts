@@ -179,7 +179,8 @@ registerLayer({
       const keras = registration?.keras;
       if (keras === undefined) throw new TypeError(`TimeDistributed ${String(c.name)}: its layer is a ${inner.className}, which has no Keras mapping`);
       const name = inner.config.name;
-      return { layer: { class_name: keras.className ?? inner.className, config: { name, trainable: true, dtype: 'float32', ...keras.toKerasConfig(inner.config) } } };
+      // module and registered_name as Keras 3 nests a layer (its deserializer needs them; TF.js ignores them).
+      return { layer: { module: 'keras.layers', class_name: keras.className ?? inner.className, config: { name, trainable: true, dtype: 'float32', ...keras.toKerasConfig(inner.config) }, registered_name: null } };
     },
     fromKerasConfig(r) {
       const value = r.take('layer');
