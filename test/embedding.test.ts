@@ -163,7 +163,23 @@ describe('Embedding in a model: input, save / load, summary', () => {
     expect(history.history.loss).toHaveLength(2);
     expect(model.inputShape).toEqual([null, 5]);
     expect(() => model.predict(tensor([[[1], [2], [3], [4], [5]]]))).toThrow(/x: expected rank 2/);
-    expect(() => model.predict(tensor([[1, 2, 3, 4, 10]]))).toThrow(/input x holds 10 at \[0, 4\]; expected integer indices in \[0, 10\)/);
+    expect(() => model.predict(tensor([[1, 2, 3, 4, 10]]))).toThrow(`x (the input of Embedding ${model.layers[0].name}) holds 10 at [0, 4]; expected integer indices in [0, 10) (inputDim 10)`);
+    expect(() => model.fit(tensor([[1, 2, 3, 4, 5]]), tensor([[1]]), { verbose: 0, validationData: [tensor([[1, 2, 3.5, 4, 5]]), tensor([[1]])] })).toThrow(`validationData[0] (the input of Embedding ${model.layers[0].name}) holds 3.5 at [0, 2]`);
+  });
+
+  it('a bad index anywhere in x is refused before any batch runs: a stateful model keeps its carried states, the weights are unchanged', () => {
+    setSeed(64);
+    const model = new Sequential([new Embedding({ inputDim: 5, outputDim: 2, batchInputShape: [1, 3] }), new LSTM({ units: 2, stateful: true }), new Dense({ units: 1 })]);
+    model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    model.predict(tensor([[1, 2, 3]]));
+    const states = model.layers[1].getStates().map((s) => Array.from(s.data));
+    const weights = model.getWeights().map((w) => Array.from(w.data));
+    const x = tensor([[1, 2, 3], [4, 0, 1], [2, 7, 1]]);
+    expect(() => model.predict(x, { batchSize: 1 })).toThrow(/x \(the input of Embedding embedding_\d+\) holds 7 at \[2, 1\]/);
+    expect(() => model.fit(x, tensor([[1], [2], [3]]), { batchSize: 1, verbose: 0 })).toThrow(/holds 7 at \[2, 1\]/);
+    expect(model.layers[1].getStates().map((s) => Array.from(s.data))).toEqual(states);
+    expect(model.getWeights().map((w) => Array.from(w.data))).toEqual(weights);
+    expect(states.flat().some((v) => v !== 0)).toBe(true);
   });
 
   it('summary rows as Keras prints them: (None, T, D) and V·D parameters', () => {

@@ -11,7 +11,8 @@
  *      the model dtype reaches the wrapped layer; bad arguments refused by name.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Dense, Dropout, LSTM, RepeatVector, SGD, Sequential, TimeDistributed, fromTfjsArtifacts, gradCheck, setSeed, tensor, toTfjsArtifacts, type Tensor } from '../src/index.js';
+import fc from 'fast-check';
+import { Dense, Dropout, LSTM, RepeatVector, SGD, Sequential, TimeDistributed, fromTfjsArtifacts, gradCheck, setSeed, tensor, toTfjsArtifacts, type DenseActivation, type Tensor } from '../src/index.js';
 import { expectClose, expectNear, initTf, ourFigures, rng, tf, tfjsFigures, uniform } from './tfjs-helpers.js';
 
 beforeAll(initTf);
@@ -37,6 +38,30 @@ describe('TimeDistributed forward and backward', () => {
     expect(wrapped.getGradients().map((g) => Array.from(g.data))).toEqual(dense.getGradients().map((g) => Array.from(g.data)));
     expect(wrapped.weightNames).toEqual(['kernel', 'bias']);
     expect(wrapped.countParams()).toBe(5 * 3 + 3);
+  });
+
+  it('step t of the output is the wrapped layer applied to step t of the input alone, bit for bit (fast-check: shapes, activations, an LSTM wrapped)', () => {
+    const activations: DenseActivation[] = ['linear', 'tanh', 'sigmoid', 'relu', 'softmax'];
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 3 }), fc.constantFrom(...activations), fc.boolean(), fc.integer({ min: 0, max: 1000 }), (B, T, I, U, activation, lstm, seed) => {
+        setSeed(seed);
+        const inner = lstm ? new LSTM({ units: U }) : new Dense({ units: U, activation });
+        const layer = new TimeDistributed(inner);
+        const shape = lstm ? [B, T, 2, I] : [B, T, I];
+        const x = uniform(shape, rng(seed + 1));
+        const y = layer.forward(x);
+        const step = x.size / (B * T);
+        const outStep = y.size / (B * T);
+        for (let b = 0; b < B; b++) {
+          for (let t = 0; t < T; t++) {
+            const r = b * T + t;
+            const alone = inner.forward(tensor(x.data.slice(r * step, (r + 1) * step), [1, ...shape.slice(2)]));
+            expect(Array.from(y.data.subarray(r * outStep, (r + 1) * outStep))).toEqual(Array.from(alone.data));
+          }
+        }
+      }),
+      { numRuns: 40 },
+    );
   });
 
   const cases: [string, () => TimeDistributed, number[]][] = [

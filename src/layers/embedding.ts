@@ -105,14 +105,18 @@ export class Embedding extends Layer {
     return this[forwardTrusted](x).clone();
   }
 
-  /** Every entry an integer in [0, inputDim): else an Error naming the value and its [b, t]. */
-  private checkIndices(x: Tensor): void {
+  /**
+   * Every entry of x [B, T] an integer in [0, inputDim): else an Error naming the value and its
+   * [b, t]. The model calls it on the whole of x before any batch runs (Sequential.readInput), so
+   * a bad index in a later batch cannot leave a stateful model's carried states half advanced.
+   */
+  checkIndices(x: Tensor, argument = `Embedding ${this.name}: input x`): void {
     const T = x.shape[1];
     const data = x.data;
     for (let i = 0; i < data.length; i++) {
       const v = data[i];
       if (!Number.isInteger(v) || v < 0 || v >= this.inputDim) {
-        throw new RangeError(`Embedding ${this.name}: input x holds ${v} at [${Math.floor(i / T)}, ${i % T}]; expected integer indices in [0, ${this.inputDim}) (inputDim ${this.inputDim})`);
+        throw new RangeError(`${argument} holds ${v} at [${Math.floor(i / T)}, ${i % T}]; expected integer indices in [0, ${this.inputDim}) (inputDim ${this.inputDim})`);
       }
     }
   }

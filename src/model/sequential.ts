@@ -30,6 +30,7 @@ import { checkBoolean, checkNonNegativeNumber, checkOptions, checkPositiveIntege
 import { argmaxRows } from '../data/argmax.js';
 import { batchIndices, gatherRows, rowRange, splitValidation } from '../data/batches.js';
 import { Dense, backwardFromLogitsTrusted } from '../layers/dense.js';
+import { Embedding } from '../layers/embedding.js';
 import { backwardTrusted, forwardTrusted, outputMask, type Layer, type Shape } from '../layers/layer.js';
 import { RNN } from '../layers/recurrent/rnn.js';
 import { layerFromConfig } from '../layers/registry.js';
@@ -653,7 +654,8 @@ export class Sequential implements TrainingModel {
 
   /**
    * The loss and dL/dweights (in getWeights() order) for this batch, without updating anything:
-   * weights, optimizer state and carried layer states are as they were afterwards.
+   * weights, optimizer state and carried layer states are as they were afterwards. A training
+   * pass, as fit's (Keras' GradientTape with training=True): Dropout drops, drawing its mask.
    */
   computeGradients(x: TensorLike, y: TensorLike): { loss: number; grads: Tensor[] } {
     const compiled = this.assertCompiled('computeGradients');
@@ -1047,6 +1049,9 @@ export class Sequential implements TrainingModel {
     if (xs.shape[0] === 0) throw new RangeError(`${argument}: holds no samples (shape ${formatShape(xs.shape)})`);
     if (xs.size === 0) throw new RangeError(`${argument}: has shape ${formatShape(xs.shape)}, which holds no values; expected at least one time step and one feature`);
     assertFinite(xs, argument);
+    // A first Embedding takes integer indices: all of x checked here, before any batch runs.
+    const first = this.layerList[0];
+    if (first instanceof Embedding) first.checkIndices(xs, `${argument} (the input of Embedding ${first.name})`);
     return xs;
   }
 
