@@ -40,7 +40,7 @@ describe('TimeDistributed forward and backward', () => {
     expect(wrapped.countParams()).toBe(5 * 3 + 3);
   });
 
-  it('step t of the output is the wrapped layer applied to step t of the input alone, bit for bit (fast-check: shapes, activations, an LSTM wrapped)', () => {
+  it('step t of the output is the wrapped layer applied to step t of the input alone (fast-check: shapes, activations, an LSTM wrapped; within 1e-6, as a batch of B·T rows may take another product kernel than a batch of 1)', () => {
     const activations: DenseActivation[] = ['linear', 'tanh', 'sigmoid', 'relu', 'softmax'];
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 3 }), fc.constantFrom(...activations), fc.boolean(), fc.integer({ min: 0, max: 1000 }), (B, T, I, U, activation, lstm, seed) => {
@@ -56,7 +56,7 @@ describe('TimeDistributed forward and backward', () => {
           for (let t = 0; t < T; t++) {
             const r = b * T + t;
             const alone = inner.forward(tensor(x.data.slice(r * step, (r + 1) * step), [1, ...shape.slice(2)]));
-            expect(Array.from(y.data.subarray(r * outStep, (r + 1) * outStep))).toEqual(Array.from(alone.data));
+            expectNear(y.data.subarray(r * outStep, (r + 1) * outStep), alone.data, 1e-6, `step [${b}, ${t}]`);
           }
         }
       }),
