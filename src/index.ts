@@ -20,6 +20,8 @@ export { GRU } from './layers/gru.js';
 export type { GRUOptions, GRUActivation, GRURecurrentActivation } from './layers/gru.js';
 export { SimpleRNN } from './layers/simple-rnn.js';
 export type { SimpleRNNOptions, SimpleRNNActivation } from './layers/simple-rnn.js';
+export { Bidirectional } from './layers/bidirectional.js';
+export type { BidirectionalOptions, BidirectionalMergeMode } from './layers/bidirectional.js';
 // The recurrent core: a new recurrent layer is a cell (one step's math) plus an RNN subclass
 export { RNN } from './layers/recurrent/rnn.js';
 export type { RNNOptions, RecurrentWeights, RecurrentTrace } from './layers/recurrent/rnn.js';
@@ -41,7 +43,8 @@ export type { LayerRegistration, KerasLayerMapping } from './layers/registry.js'
 export { KerasConfigReader, kerasActivation, kerasInitializer } from './layers/keras-config.js';
 
 // Losses
-export { getLoss, registerLoss, categoricalCrossentropy, sparseCategoricalCrossentropy, binaryCrossentropy, meanSquaredError } from './losses/index.js';
+export { getLoss, registerLoss, categoricalCrossentropy, sparseCategoricalCrossentropy, binaryCrossentropy, meanSquaredError,
+  meanAbsoluteError, huber, meanAbsolutePercentageError, logCosh } from './losses/index.js';
 export type { Loss, LossName, LossResult } from './losses/index.js';
 
 // Optimizers

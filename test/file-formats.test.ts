@@ -106,7 +106,8 @@ describe('lstm-ts JSON: the damaged files of the issue', () => {
     ['a slot shape that does not match its weight', (d) => { d.optimizerState.slots[0][0].shape = [12, 3]; }, /optimizerState\.slots\[0\]\[0\]: shape \[12, 3\] does not match weight lstm_\d+\/kernel \[3, 12\]/],
     ['an optimizer state without a compile config', (d) => { d.compileConfig = null; }, /optimizerState: expected null for a model saved uncompiled/],
     ['a metric that cannot read the loss\'s targets', (d) => { d.compileConfig.metrics = ['sparseCategoricalAccuracy']; }, /metric 'sparseCategoricalAccuracy' reads class indices as targets, but loss categoricalCrossentropy takes targets shaped like the predictions/],
-    ['two metrics', (d) => { d.compileConfig.metrics = ['accuracy', 'acc']; }, /compileConfig\.metrics: lstm-ts computes at most one metric/],
+    ['a metric named twice', (d) => { d.compileConfig.metrics = ['accuracy', 'acc', 'accuracy']; }, /compileConfig\.metrics: metrics names "accuracy" twice/],
+    ['an unknown metric among several', (d) => { d.compileConfig.metrics = ['accuracy', 'mae', 'precision']; }, /compileConfig\.metrics: unknown metric "precision"/],
     ['an old format version', (d) => { d.formatVersion = 1; }, /formatVersion: this version of lstm-ts reads version 2, got 1 \(written by an earlier/],
   ];
   for (const [what, change, message] of cases) {

@@ -60,6 +60,21 @@ describe('Keras 3 files load as models', () => {
   });
 });
 
+describe('GRU (both forms) and SimpleRNN from Keras 3 files', () => {
+  const recurrent = JSON.parse(readFileSync(new URL('./fixtures/keras-recurrent/keras-recurrent.json', import.meta.url), 'utf8')) as { input: number[][][]; predictions: number[][]; weights: unknown[] };
+  for (const ext of ['keras', 'h5']) {
+    it(`gru_simple_rnn.${ext} (Masking, GRU backwards, GRU resetAfter false, SimpleRNN relu): Keras' weights bit for bit, its predictions within 1e-5, compiled as it was`, () => {
+      const file = new Uint8Array(readFileSync(new URL(`./fixtures/keras-recurrent/gru_simple_rnn.${ext}`, import.meta.url)));
+      const model = fromKerasBytes(file, { fileName: `gru_simple_rnn.${ext}`, compile: true });
+      expect(model.layers.map((l) => l.getConfig().className)).toEqual(['GRU', 'GRU', 'SimpleRNN', 'Dense']);
+      expect(model.getWeights().map((w) => Array.from(w.data))).toEqual(recurrent.weights.map((w) => flat(w).map(Math.fround)));
+      const predicted = model.predict(recurrent.input).data;
+      flat(recurrent.predictions).forEach((v, k) => expect(Math.abs(predicted[k] - v)).toBeLessThan(1e-5));
+      expect([model.optimizer!.className, model.loss!.name, model.metricNames]).toEqual(['Adam', 'categoricalCrossentropy', ['accuracy']]);
+    });
+  }
+});
+
 describe('loadKeras (Node)', () => {
   let scratch = '';
   beforeAll(async () => (scratch = await mkdtemp(join(tmpdir(), 'lstm-ts-keras-'))));

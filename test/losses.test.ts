@@ -12,6 +12,10 @@ import {
   categoricalCrossentropy,
   getLoss,
   meanSquaredError,
+  meanAbsoluteError,
+  huber,
+  meanAbsolutePercentageError,
+  logCosh,
   sigmoidBinaryCrossentropy,
   softmaxCategoricalCrossentropy,
   softmaxSparseCategoricalCrossentropy,
@@ -435,7 +439,7 @@ describe('getLoss', () => {
       ['mse', meanSquaredError],
     ];
     for (const [name, loss] of cases) expect(getLoss(name)).toBe(loss);
-    expect(LOSS_NAMES).toHaveLength(9);
+    expect(LOSS_NAMES).toHaveLength(27); // with the regression losses' names (their own test below)
   });
 
   it('passes a Loss object through and rejects unknown names listing the known ones', () => {
@@ -533,6 +537,10 @@ describe('the unchecked loss kernels behind the training step (loss.ts, kernelOf
     ['sparseCategoricalCrossentropy', sparseCategoricalCrossentropy.compute, 'probabilities', 'indices'],
     ['softmaxSparseCategoricalCrossentropy', softmaxSparseCategoricalCrossentropy, 'logits', 'indices'],
     ['meanSquaredError', meanSquaredError.compute, 'logits', 'dense'],
+    ['meanAbsoluteError', meanAbsoluteError.compute, 'logits', 'dense'],
+    ['huber', huber.compute, 'logits', 'dense'],
+    ['meanAbsolutePercentageError', meanAbsolutePercentageError.compute, 'probabilities', 'dense'],
+    ['logCosh', logCosh.compute, 'logits', 'dense'],
   ];
   for (const [name, fn, predKind, targetKind] of cases) {
     it(`${name}: the same loss and gradient bits as the public function, on a dirty buffer`, () => {

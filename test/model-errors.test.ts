@@ -191,7 +191,7 @@ describe('unknown names', () => {
     expectRefused(model, () => model.compile({ optimizer: 'adam', loss: 'categorical_crossentropyy' }), /unknown loss "categorical_crossentropyy".*'categoricalCrossentropy'/);
     expectRefused(model, () => model.compile({ optimizer: 'adamw', loss: 'categoricalCrossentropy' }), /unknown optimizer "adamw".*'adam'/);
     expectRefused(model, () => model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['precision'] }), /unknown metric "precision".*'accuracy'.*'categoricalAccuracy'/);
-    expectRefused(model, () => model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy', 'acc'] }), /metrics holds at most one metric.*\["accuracy","acc"\]/);
+    expectRefused(model, () => model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy', 'mae', 'accuracy'] }), /compile: metrics names "accuracy" twice, got \["accuracy","mae","accuracy"\]; each metric is one History key/);
     expectRefused(model, () => model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['categoricalAccuracy'] }), /'categoricalAccuracy'.*sparseCategoricalCrossentropy takes class indices; use 'sparseCategoricalAccuracy'/);
     expectRefused(model, () => model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['sparse_categorical_accuracy'] }), /'sparse_categorical_accuracy' reads class indices.*categoricalCrossentropy/);
     expect(model.optimizer).toBe(optimizer);

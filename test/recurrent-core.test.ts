@@ -102,7 +102,6 @@ class MinimalRNNCell implements RecurrentCell {
 
 /** The layer: options, weights, config (what a new layer file holds beside its cell). */
 class MinimalRNN extends RNN {
-  readonly useBias = true;
   protected readonly cell = new MinimalRNNCell();
 
   constructor(options: RNNOptions) {

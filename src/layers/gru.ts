@@ -4,7 +4,7 @@
  * (recurrent/gru-cell.ts, both of Keras' variants); the time loop, BPTT, state, masking and
  * direction are the sequence loop's (recurrent/rnn.ts), shared with LSTM and SimpleRNN.
  */
-import { initialize, resolveInitializer, type InitializerName } from '../tensor/initializers.js';
+import { initialize } from '../tensor/initializers.js';
 import { checkBoolean, checkOptions } from '../base/options.js';
 import { resolveActivation } from './activations.js';
 import type { LayerConfig } from './layer.js';
@@ -12,21 +12,12 @@ import { GRUCell, type GRUActivation, type GRURecurrentActivation } from './recu
 import { RNN, RNN_OPTION_KEYS, type RNNOptions, type RecurrentWeights } from './recurrent/rnn.js';
 
 export type { GRUActivation, GRURecurrentActivation } from './recurrent/gru-cell.js';
-type InitializerSpelling = InitializerName | 'glorot_uniform' | 'glorot_normal';
 
 export interface GRUOptions extends RNNOptions {
   /** The candidate's activation: 'tanh' (default), 'relu' or 'linear'. */
   activation?: GRUActivation;
   /** The gate activation: 'sigmoid' (default), 'hardSigmoid' (Keras 2's / TF.js', also 'hard_sigmoid') or 'hardSigmoidKeras3' (Keras 3's). */
   recurrentActivation?: GRURecurrentActivation | 'hard_sigmoid';
-  /** Default true. Without it the layer has no bias weight at all. */
-  useBias?: boolean;
-  /** Default 'glorotUniform'. */
-  kernelInitializer?: InitializerSpelling;
-  /** Default 'orthogonal'. */
-  recurrentInitializer?: InitializerSpelling;
-  /** Default 'zeros'. */
-  biasInitializer?: InitializerSpelling;
   /**
    * Default true (Keras' default since 2.3, and cuDNN's): the reset gate multiplies the
    * candidate's recurrent product, r ⊙ (h_{t-1}·U_h + b_rh), and the bias is [2, 3H] (input
@@ -40,10 +31,6 @@ const GRU_OPTION_KEYS = [
   ...RNN_OPTION_KEYS,
   'activation',
   'recurrentActivation',
-  'useBias',
-  'kernelInitializer',
-  'recurrentInitializer',
-  'biasInitializer',
   'resetAfter',
 ] as const;
 
@@ -87,10 +74,6 @@ const GRU_OPTION_KEYS = [
 export class GRU extends RNN {
   readonly activation: GRUActivation;
   readonly recurrentActivation: GRURecurrentActivation;
-  readonly useBias: boolean;
-  readonly kernelInitializer: InitializerName;
-  readonly recurrentInitializer: InitializerName;
-  readonly biasInitializer: InitializerName;
   readonly resetAfter: boolean;
   protected readonly cell: GRUCell;
 
@@ -101,13 +84,6 @@ export class GRU extends RNN {
     const where = `GRU ${this.name}`;
     this.activation = resolveActivation(given.activation ?? 'tanh', ['tanh', 'relu', 'linear'] as const, `${where}: activation`);
     this.recurrentActivation = resolveActivation(given.recurrentActivation ?? 'sigmoid', ['sigmoid', 'hardSigmoid', 'hardSigmoidKeras3'] as const, `${where}: recurrentActivation`);
-    this.useBias = checkBoolean(given.useBias ?? true, `${where}: useBias`);
-    this.kernelInitializer = resolveInitializer(given.kernelInitializer ?? 'glorotUniform', `${where}: kernelInitializer`);
-    this.recurrentInitializer = resolveInitializer(given.recurrentInitializer ?? 'orthogonal', `${where}: recurrentInitializer`);
-    this.biasInitializer = resolveInitializer(given.biasInitializer ?? 'zeros', `${where}: biasInitializer`);
-    if (this.biasInitializer === 'orthogonal') {
-      throw new TypeError(`${where}: biasInitializer: got 'orthogonal'; expected 'zeros', 'ones', 'glorotUniform' or 'glorotNormal' for the bias`);
-    }
     this.resetAfter = checkBoolean(given.resetAfter ?? true, `${where}: resetAfter`);
     this.cell = new GRUCell(this.activation, this.recurrentActivation, this.resetAfter, this.dtype);
   }
@@ -122,29 +98,11 @@ export class GRU extends RNN {
     return { kernel, recurrentKernel, bias: initialize(this.biasInitializer, this.resetAfter ? [2, G] : [G], this.dtype) };
   }
 
+  /** Every option, written out (recurrentConfig: what every recurrent layer has; then this layer's own). */
   getConfig(): LayerConfig {
-    const { name, units, returnSequences, stateful, maskValue, goBackwards, dtype, batchInputShape } = this.recurrentConfig();
-    return {
-      className: 'GRU',
-      config: {
-        name,
-        units,
-        activation: this.activation,
-        recurrentActivation: this.recurrentActivation,
-        useBias: this.useBias,
-        kernelInitializer: this.kernelInitializer,
-        recurrentInitializer: this.recurrentInitializer,
-        biasInitializer: this.biasInitializer,
-        resetAfter: this.resetAfter,
-        returnSequences,
-        stateful,
-        maskValue,
-        goBackwards,
-        dtype,
-        batchInputShape,
-      },
-    };
+    return { className: 'GRU', config: { ...this.recurrentConfig(), activation: this.activation, recurrentActivation: this.recurrentActivation, resetAfter: this.resetAfter } };
   }
+
 }
 
 // The layer registry (registry.ts): save / load, the TF.js format and summary find GRU through it.

@@ -6,7 +6,7 @@
  * both equation by equation.
  */
 import { allocate } from '../tensor/alloc.js';
-import { initialize, resolveInitializer, type InitializerName } from '../tensor/initializers.js';
+import { initialize } from '../tensor/initializers.js';
 import { Tensor } from '../tensor/tensor.js';
 import { checkBoolean, checkOptions } from '../base/options.js';
 import { resolveActivation } from './activations.js';
@@ -15,21 +15,12 @@ import { LSTMCell, type LSTMActivation, type LSTMRecurrentActivation } from './r
 import { RNN, RNN_OPTION_KEYS, type RNNOptions, type RecurrentWeights } from './recurrent/rnn.js';
 
 export type { LSTMActivation, LSTMRecurrentActivation } from './recurrent/lstm-cell.js';
-type InitializerSpelling = InitializerName | 'glorot_uniform' | 'glorot_normal';
 
 export interface LSTMOptions extends RNNOptions {
   /** The cell activation: 'tanh' (default), 'relu' or 'linear'. */
   activation?: LSTMActivation;
   /** The gate activation: 'sigmoid' (default), 'hardSigmoid' (Keras 2's / TF.js', also 'hard_sigmoid') or 'hardSigmoidKeras3' (Keras 3's). */
   recurrentActivation?: LSTMRecurrentActivation | 'hard_sigmoid';
-  /** Default true. Without it the layer has no bias weight at all. */
-  useBias?: boolean;
-  /** Default 'glorotUniform'. */
-  kernelInitializer?: InitializerSpelling;
-  /** Default 'orthogonal'. */
-  recurrentInitializer?: InitializerSpelling;
-  /** Default 'zeros'. */
-  biasInitializer?: InitializerSpelling;
   /** Default true: after initialisation the forget block of the bias is set to 1. */
   unitForgetBias?: boolean;
 }
@@ -38,10 +29,6 @@ const LSTM_OPTION_KEYS = [
   ...RNN_OPTION_KEYS,
   'activation',
   'recurrentActivation',
-  'useBias',
-  'kernelInitializer',
-  'recurrentInitializer',
-  'biasInitializer',
   'unitForgetBias',
 ] as const;
 
@@ -107,10 +94,6 @@ const LSTM_OPTION_KEYS = [
 export class LSTM extends RNN {
   readonly activation: LSTMActivation;
   readonly recurrentActivation: LSTMRecurrentActivation;
-  readonly useBias: boolean;
-  readonly kernelInitializer: InitializerName;
-  readonly recurrentInitializer: InitializerName;
-  readonly biasInitializer: InitializerName;
   readonly unitForgetBias: boolean;
   protected readonly cell: LSTMCell;
 
@@ -121,13 +104,6 @@ export class LSTM extends RNN {
     const where = `LSTM ${this.name}`;
     this.activation = resolveActivation(given.activation ?? 'tanh', ['tanh', 'relu', 'linear'] as const, `${where}: activation`);
     this.recurrentActivation = resolveActivation(given.recurrentActivation ?? 'sigmoid', ['sigmoid', 'hardSigmoid', 'hardSigmoidKeras3'] as const, `${where}: recurrentActivation`);
-    this.useBias = checkBoolean(given.useBias ?? true, `${where}: useBias`);
-    this.kernelInitializer = resolveInitializer(given.kernelInitializer ?? 'glorotUniform', `${where}: kernelInitializer`);
-    this.recurrentInitializer = resolveInitializer(given.recurrentInitializer ?? 'orthogonal', `${where}: recurrentInitializer`);
-    this.biasInitializer = resolveInitializer(given.biasInitializer ?? 'zeros', `${where}: biasInitializer`);
-    if (this.biasInitializer === 'orthogonal') {
-      throw new TypeError(`${where}: biasInitializer: got 'orthogonal', which needs a 2-D shape; expected 'zeros', 'ones', 'glorotUniform' or 'glorotNormal' for the 1-D bias`);
-    }
     this.unitForgetBias = checkBoolean(given.unitForgetBias ?? true, `${where}: unitForgetBias`);
     this.cell = new LSTMCell(this.activation, this.recurrentActivation, this.dtype);
   }
@@ -154,33 +130,33 @@ export class LSTM extends RNN {
     return super.getInitialStateGradients() as [Tensor, Tensor];
   }
 
+  /** Every option, written out (recurrentConfig: what every recurrent layer has; then this layer's own). */
   getConfig(): LayerConfig {
-    const { name, units, returnSequences, stateful, maskValue, goBackwards, dtype, batchInputShape } = this.recurrentConfig();
-    return {
-      className: 'LSTM',
-      config: {
-        name,
-        units,
-        activation: this.activation,
-        recurrentActivation: this.recurrentActivation,
-        useBias: this.useBias,
-        kernelInitializer: this.kernelInitializer,
-        recurrentInitializer: this.recurrentInitializer,
-        biasInitializer: this.biasInitializer,
-        unitForgetBias: this.unitForgetBias,
-        returnSequences,
-        stateful,
-        maskValue,
-        goBackwards,
-        dtype,
-        batchInputShape,
-      },
-    };
+    return { className: 'LSTM', config: { ...this.recurrentConfig(), activation: this.activation, recurrentActivation: this.recurrentActivation, unitForgetBias: this.unitForgetBias } };
   }
+
 }
 
 // The layer registry (registry.ts): save / load, the TF.js format and summary find LSTM through it.
-// (Imports are hoisted; these two sit here to keep the registration in one place.)
-import { lstmKeras, lstmWeightShapes } from './lstm-keras.js';
+// (Imports are hoisted; these sit here to keep the registration in one place.)
+import { recurrentInputFeatures, recurrentKeras } from './recurrent-keras.js';
 import { registerLayer } from './registry.js';
-registerLayer({ className: 'LSTM', fromConfig: (config) => new LSTM(config as unknown as LSTMOptions), weightShapes: lstmWeightShapes, keras: lstmKeras });
+registerLayer({
+  className: 'LSTM',
+  fromConfig: (config) => new LSTM(config as unknown as LSTMOptions),
+  // kernel [I, 4H], recurrent_kernel [H, 4H], bias [4H] (no bias without useBias)
+  weightShapes: (config, inputShape) => {
+    const I = recurrentInputFeatures('LSTM', config, inputShape);
+    const H = config.units as number;
+    const G = 4 * H;
+    return config.useBias === false ? [[I, G], [H, G]] : [[I, G], [H, G], [G]];
+  },
+  keras: recurrentKeras({
+    className: 'LSTM',
+    gated: true,
+    write: (c) => ({ unit_forget_bias: c.unitForgetBias, implementation: 2 }),
+    read: (r, options) => {
+      options.unitForgetBias = r.take('unit_forget_bias') ?? false; // TF.js leaves it unset (null): its default, false
+    },
+  }),
+});

@@ -1,7 +1,8 @@
 /**
- * The Keras config mapping shared by the recurrent layers (GRU and SimpleRNN register it, with
- * their own fields): what every Keras RNN layer writes, read and written the same way, so a new
- * recurrent layer adds only the fields that are its own.
+ * The Keras config mapping shared by the recurrent layers (LSTM, GRU and SimpleRNN register it,
+ * each with its own fields: LSTM unit_forget_bias, GRU reset_after): what every Keras RNN layer
+ * writes, read and written the same way, so a new recurrent layer adds only the fields that are
+ * its own.
  *
  * | lstm-ts option       | Keras field          | notes                                                  |
  * |----------------------|----------------------|--------------------------------------------------------|
@@ -18,7 +19,13 @@
  * | maskValue            | a Masking layer      | mask_value, directly in front of the layer             |
  *
  * Written explicitly as Keras' defaults, and refused on reading when set otherwise: regularizers,
- * constraints, dropout, return_state, time_major, Keras 3's zero_output_for_mask.
+ * constraints, dropout, return_state, time_major, and Keras 3's zero_output_for_mask:
+ *
+ * zero_output_for_mask (Keras 3; False by default, also in a Sequential with Masking: only
+ * Bidirectional turns it on, for its inner layers): True makes a masked step *output* zeros
+ * (keras/src/backend/tensorflow/rnn.py: `flat_zero_output if zero_output_for_mask else
+ * prev_output`), where lstm-ts, like Keras' default, repeats the previous step's output. Read as
+ * false only; true is refused by name (a different model wherever a mask reaches the layer).
  */
 import type { KerasConfigReader } from './keras-config.js';
 import { kerasActivation, kerasInitializer } from './keras-config.js';
@@ -84,7 +91,7 @@ export function recurrentKeras(fields: RecurrentKerasFields): KerasLayerMapping 
       for (const key of ['dropout', 'recurrent_dropout']) r.expect(key, (v) => v === 0 || v === null || v === undefined, '0 (dropout is not supported)');
       r.expect('return_state', (v) => v === false || v === null || v === undefined, 'false');
       r.expect('time_major', (v) => v === false || v === null || v === undefined, 'false');
-      // Keras 3 (see lstm-keras.ts): true outputs zeros at masked steps, where lstm-ts repeats the previous output.
+      // Keras 3 (see the top of this file): true outputs zeros at masked steps, where lstm-ts repeats the previous output.
       r.expect('zero_output_for_mask', (v) => v === false || v === null || v === undefined,
         "false (Keras' default: at a masked step the output repeats the previous step's, as in lstm-ts; true would output zeros there)");
       // How the loop is computed, not what: any value gives the same outputs.

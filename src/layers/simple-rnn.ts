@@ -4,30 +4,21 @@
  * (recurrent/simple-rnn-cell.ts); the time loop, BPTT, state, masking and direction are the
  * sequence loop's (recurrent/rnn.ts), shared with LSTM and GRU.
  */
-import { initialize, resolveInitializer, type InitializerName } from '../tensor/initializers.js';
-import { checkBoolean, checkOptions } from '../base/options.js';
+import { initialize } from '../tensor/initializers.js';
+import { checkOptions } from '../base/options.js';
 import { resolveActivation } from './activations.js';
 import type { LayerConfig } from './layer.js';
 import { SimpleRNNCell, type SimpleRNNActivation } from './recurrent/simple-rnn-cell.js';
 import { RNN, RNN_OPTION_KEYS, type RNNOptions, type RecurrentWeights } from './recurrent/rnn.js';
 
 export type { SimpleRNNActivation } from './recurrent/simple-rnn-cell.js';
-type InitializerSpelling = InitializerName | 'glorot_uniform' | 'glorot_normal';
 
 export interface SimpleRNNOptions extends RNNOptions {
   /** The activation: 'tanh' (default), 'relu' or 'linear'. */
   activation?: SimpleRNNActivation;
-  /** Default true. Without it the layer has no bias weight at all. */
-  useBias?: boolean;
-  /** Default 'glorotUniform'. */
-  kernelInitializer?: InitializerSpelling;
-  /** Default 'orthogonal'. */
-  recurrentInitializer?: InitializerSpelling;
-  /** Default 'zeros'. */
-  biasInitializer?: InitializerSpelling;
 }
 
-const SIMPLE_RNN_OPTION_KEYS = [...RNN_OPTION_KEYS, 'activation', 'useBias', 'kernelInitializer', 'recurrentInitializer', 'biasInitializer'] as const;
+const SIMPLE_RNN_OPTION_KEYS = [...RNN_OPTION_KEYS, 'activation'] as const;
 
 /**
  * Fully-connected recurrent layer (Elman 1990), as Keras' SimpleRNN. For each step t:
@@ -51,10 +42,6 @@ const SIMPLE_RNN_OPTION_KEYS = [...RNN_OPTION_KEYS, 'activation', 'useBias', 'ke
  */
 export class SimpleRNN extends RNN {
   readonly activation: SimpleRNNActivation;
-  readonly useBias: boolean;
-  readonly kernelInitializer: InitializerName;
-  readonly recurrentInitializer: InitializerName;
-  readonly biasInitializer: InitializerName;
   protected readonly cell: SimpleRNNCell;
 
   constructor(options: SimpleRNNOptions) {
@@ -63,13 +50,6 @@ export class SimpleRNN extends RNN {
     super(given, 'simple_rnn', 'SimpleRNN');
     const where = `SimpleRNN ${this.name}`;
     this.activation = resolveActivation(given.activation ?? 'tanh', ['tanh', 'relu', 'linear'] as const, `${where}: activation`);
-    this.useBias = checkBoolean(given.useBias ?? true, `${where}: useBias`);
-    this.kernelInitializer = resolveInitializer(given.kernelInitializer ?? 'glorotUniform', `${where}: kernelInitializer`);
-    this.recurrentInitializer = resolveInitializer(given.recurrentInitializer ?? 'orthogonal', `${where}: recurrentInitializer`);
-    this.biasInitializer = resolveInitializer(given.biasInitializer ?? 'zeros', `${where}: biasInitializer`);
-    if (this.biasInitializer === 'orthogonal') {
-      throw new TypeError(`${where}: biasInitializer: got 'orthogonal', which needs a 2-D shape; expected 'zeros', 'ones', 'glorotUniform' or 'glorotNormal' for the 1-D bias`);
-    }
     this.cell = new SimpleRNNCell(this.activation, this.dtype);
   }
 
@@ -81,27 +61,11 @@ export class SimpleRNN extends RNN {
     return { kernel, recurrentKernel, bias: this.useBias ? initialize(this.biasInitializer, [H], this.dtype) : undefined };
   }
 
+  /** Every option, written out (recurrentConfig: what every recurrent layer has; then this layer's own). */
   getConfig(): LayerConfig {
-    const { name, units, returnSequences, stateful, maskValue, goBackwards, dtype, batchInputShape } = this.recurrentConfig();
-    return {
-      className: 'SimpleRNN',
-      config: {
-        name,
-        units,
-        activation: this.activation,
-        useBias: this.useBias,
-        kernelInitializer: this.kernelInitializer,
-        recurrentInitializer: this.recurrentInitializer,
-        biasInitializer: this.biasInitializer,
-        returnSequences,
-        stateful,
-        maskValue,
-        goBackwards,
-        dtype,
-        batchInputShape,
-      },
-    };
+    return { className: 'SimpleRNN', config: { ...this.recurrentConfig(), activation: this.activation } };
   }
+
 }
 
 // The layer registry (registry.ts): save / load, the TF.js format and summary find SimpleRNN through it.

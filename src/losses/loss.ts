@@ -6,13 +6,14 @@
  * R = size / C rows (samples, times time steps for [B, T, C] sequence outputs).
  *
  * Reduction (the Keras default): each row gives one loss value; the loss is the mean over all R rows.
- * Losses that average over the last axis too (binary cross-entropy, MSE) are therefore the mean
- * over every element.
+ * Losses that average over the last axis too (binary cross-entropy and the regression losses: MSE,
+ * MAE, Huber, MAPE, log-cosh) are therefore the mean over every element.
  */
 import { allocate, type TypedArray } from '../tensor/alloc.js';
 import { Tensor } from '../tensor/tensor.js';
 
-export type LossName = 'categoricalCrossentropy' | 'sparseCategoricalCrossentropy' | 'binaryCrossentropy' | 'meanSquaredError';
+export type LossName = 'categoricalCrossentropy' | 'sparseCategoricalCrossentropy' | 'binaryCrossentropy' | 'meanSquaredError'
+  | 'meanAbsoluteError' | 'huber' | 'meanAbsolutePercentageError' | 'logCosh';
 
 export interface LossResult {
   /** The reduced (mean) loss, computed in float64. */

@@ -44,4 +44,5 @@ export const meanSquaredError: Loss = {
   compute,
 };
 
-registerLoss(meanSquaredError, ['mse']);
+// Keras 3's names: the function, the short aliases and the class (keras.losses.get).
+registerLoss(meanSquaredError, ['mse', 'MSE', 'MeanSquaredError']);

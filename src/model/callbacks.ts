@@ -37,7 +37,7 @@ const HOOKS = ['setModel', 'onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpoc
  * fit's `callbacks` option checked before training starts (nothing has run yet): one callback or
  * an array of them; each an object whose hooks (own or inherited) are functions, with no unknown
  * `on...` key (a misspelt hook would never run); an EarlyStopping must monitor one of the epoch's
- * figures, `logKeys` (loss, the metric, and their val_ forms when fit validates).
+ * figures, `logKeys` (loss, every metric, and their val_ forms when fit validates).
  */
 export function checkCallbacks(callbacks: unknown, logKeys: readonly string[], where = 'fit'): Callback[] {
   if (callbacks === undefined) return [];

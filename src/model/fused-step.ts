@@ -13,7 +13,8 @@
  * (kernels.ts: the default activations), it has no maskValue, reads forwards and returns h_T
  * only, and the shapes are small (the whole-sequence mode of wasm/lstm-wasm.ts); the Dense layer
  * is sigmoid with binary cross-entropy or softmax with categorical cross-entropy (the fused
- * logits forms), its products unpacked; WebAssembly SIMD is available.
+ * logits forms), its products unpacked; the metrics are none or one accuracy it counts (binary or
+ * categorical: with any other metric, or several, the layers' path runs); WebAssembly SIMD is available.
  *
  * The model compiles it from the layers' public weights, gradients, states and config: no layer
  * knows it exists. It keeps an LSTM kernel of its own (the LSTM's regions, then the Dense
@@ -35,7 +36,7 @@ import { softmaxCategoricalCrossentropy } from '../losses/categorical-crossentro
 import type { LogitsLoss } from '../losses/loss.js';
 import { ROWS_WASM_MIN_WORK, usePacked } from '../tensor/gemm.js';
 import type { TypedArray } from '../tensor/alloc.js';
-import type { AccuracyKind } from './metrics.js';
+import type { AccuracyKind, ResolvedMetric } from './metrics.js';
 import { STEP_WASM_BASE64 } from './wasm/step-binary.js';
 
 /** What one step gives: status 0 done, 1 loss not finite, 2 loss gradient not finite, 3 a weight gradient not finite (step.wat). */
@@ -150,8 +151,11 @@ export class FusedStep {
    * The step for this model and batch shape [B, T, ·], or undefined where it does not apply
    * (see the file's comment). `previous` is returned when it still fits: the same layers and shape.
    */
-  static create(layers: readonly Layer[], fused: LogitsLoss | undefined, accuracy: AccuracyKind | undefined, B: number, T: number, previous: FusedStep | undefined): FusedStep | undefined {
+  static create(layers: readonly Layer[], fused: LogitsLoss | undefined, metrics: readonly ResolvedMetric[], B: number, T: number, previous: FusedStep | undefined): FusedStep | undefined {
     if (!enabled || layers.length !== 2) return undefined;
+    // The kernel reports the loss and one accuracy count: any other metric, or a second, it cannot compute.
+    if (metrics.length > 1 || (metrics.length === 1 && metrics[0].accuracy === undefined)) return undefined;
+    const accuracy = metrics.length === 1 ? metrics[0].accuracy : undefined;
     const [lstm, dense] = layers;
     if (previous !== undefined && previous.B === B && previous.T === T && previous.fused === fused && previous.accuracy === accuracy
       && lstm === previous.lstm && dense === previous.dense && !previous.lstm.recordTraces && lstmCellRunsInWasm(previous.lstm.dtype, previous.lstm.activation, previous.lstm.recurrentActivation)) return previous;

@@ -42,7 +42,7 @@ import { applyValidatedGradients, checkParameters, claimOptimizer, type NonFinit
 import { allocate, checkDType, type DType, type TypedArray } from '../tensor/alloc.js';
 import { Tensor, assertFinite, describe, firstNonFinite, formatShape, sameShape, sizeOf, toTensor, type TensorLike } from '../tensor/tensor.js';
 import { checkCallbacks, type Callback, type Logs, type TrainingModel } from './callbacks.js';
-import { countCorrect, resolveAccuracy, type AccuracyKind } from './metrics.js';
+import { metricSum, resolveMetrics, type ResolvedMetric } from './metrics.js';
 import { ProgressBar, callbackProgressSink, defaultProgressSink, type ProgressSink } from './progress.js';
 import { decodeModelJSON, modelToJSON, withContext, type SequentialJSON } from './serialization.js';
 import { withoutDrawing } from '../tensor/initializers.js';
@@ -62,9 +62,11 @@ export interface CompileOptions {
   /** camelCase ('categoricalCrossentropy') or Keras snake_case ('categorical_crossentropy'), or a Loss. */
   loss: string | Loss;
   /**
-   * At most one: ['accuracy'] (or ['acc']), the accuracy chosen from the loss as Keras 2.0–2.2 and
-   * TF.js choose it, or one named: 'binaryAccuracy', 'categoricalAccuracy',
-   * 'sparseCategoricalAccuracy' (or Keras' snake_case spellings). See model/metrics.ts.
+   * Any number, each reported under the name given (History key, val_ key, evaluate key):
+   * 'accuracy' (or 'acc'), the accuracy chosen from the loss as Keras 2.0–2.2 and TF.js choose it,
+   * or one named: 'binaryAccuracy', 'categoricalAccuracy', 'sparseCategoricalAccuracy'; the
+   * regression metrics 'mae', 'mse', 'mape' ('meanAbsoluteError', ...); Keras' snake_case and
+   * class names too. See model/metrics.ts.
    */
   metrics?: string[];
 }
@@ -120,7 +122,8 @@ interface Compiled {
   optimizer: Optimizer;
   /** The metric names as the user spelled them (history and evaluate use them as keys). */
   metricNames: string[];
-  accuracy: AccuracyKind | undefined;
+  /** The metrics, in metricNames' order. */
+  metrics: ResolvedMetric[];
   /** The stable loss on the last Dense layer's logits, when its activation pairs with the loss. */
   fused: LogitsLoss | undefined;
   /** The unchecked arithmetic of `fused` and of `loss.compute` (built-in losses; loss.ts), for the training step. */
@@ -128,13 +131,17 @@ interface Compiled {
   lossKernel: LossKernel | undefined;
 }
 
+/** A batch's (or a whole evaluation's) loss, and each metric's sum over the rows and count of them (metrics.ts: MetricSum), in the compiled metrics' order. */
 interface BatchFigures {
   loss: number;
-  correct: number;
-  counted: number;
+  sums: number[];
+  counts: number[];
 }
 
-/** A batch's loss, its gradient (w.r.t. the logits when fromLogits), and the accuracy count. */
+/** The figures of a model compiled without metrics (shared: nothing writes to them). */
+const NO_METRICS: number[] = [];
+
+/** A batch's loss, its gradient (w.r.t. the logits when fromLogits), and the metrics' sums. */
 type ScoredBatch = LossResult & BatchFigures & { fromLogits: boolean };
 
 /** One layer's carried state kept before a training step: copies of its live tensors, or getStates' copies. */
@@ -341,19 +348,18 @@ export class Sequential implements TrainingModel {
     const loss = getLoss(opts.loss as string | Loss);
     const metrics = opts.metrics ?? [];
     if (!Array.isArray(metrics)) throw new TypeError(`compile: metrics must be an array such as ['accuracy'], got ${describe(metrics)}`);
-    if (metrics.length > 1) throw new TypeError(`compile: metrics holds at most one metric (lstm-ts computes one accuracy), got ${JSON.stringify(metrics)}`);
     const last = this.layerList[this.layerList.length - 1];
     const fused = last instanceof Dense && loss.fromLogits ? loss.fromLogits(last.activation) : undefined;
     const units = last instanceof Dense ? last.units : (last?.getConfig().config.units as number | undefined) ?? 0;
-    const accuracy = metrics.length > 0 ? resolveAccuracy(metrics[0], loss.name, units) : undefined;
+    const resolved = resolveMetrics(metrics, loss.name, units);
     // Last of the checks: an optimizer instance belongs to one model (its slots are made for one
     // list of weights); recompiling this model with its own optimizer is fine.
     optimizer[claimOptimizer](this, 'compile');
     this.compiled = {
       loss,
       optimizer,
-      metricNames: [...metrics],
-      accuracy,
+      metricNames: resolved.map((m) => m.name),
+      metrics: resolved,
       fused,
       fusedKernel: kernelOf(fused),
       lossKernel: kernelOf(loss.compute),
@@ -498,7 +504,9 @@ export class Sequential implements TrainingModel {
   /**
    * Train for `epochs` epochs. Returns Keras' History: `history.loss[e]` is the mean of the
    * batch losses of epoch e, each computed before its batch's update, weighted by batch size;
-   * `history.accuracy` likewise; `val_*` figures are computed after the epoch's updates.
+   * each metric (under its name as given in compile: `history.accuracy`, `history.mae`, ...) the
+   * mean over every row (every unmasked step) of the epoch, as Keras' metrics average; `val_*`
+   * figures are computed after the epoch's updates.
    *
    * Every argument is checked before anything changes (an unbuilt model stays unbuilt, no random
    * number is drawn). A batch whose loss, gradient or update would be non-finite stops training:
@@ -566,8 +574,9 @@ export class Sequential implements TrainingModel {
     }
     const batchSize = this.resolveBatchSize(opts.batchSize, xs.shape[0], where, 'x');
     if (validation) this.resolveBatchSize(opts.batchSize, validation[0].shape[0], where, 'the validation data');
-    const metricName = compiled.metricNames[0];
-    const logKeys = ['loss', ...(metricName ? [metricName] : [])];
+    const metricNames = compiled.metricNames;
+    const m = metricNames.length;
+    const logKeys = ['loss', ...metricNames];
     const callbacks = checkCallbacks(opts.callbacks, validation ? [...logKeys, ...logKeys.map((k) => `val_${k}`)] : logKeys, where);
     // The optimizer's slots (setState, or updates of other weights) must fit the weights: found before building.
     compiled.optimizer[checkParameters](this.parameterShapes(inputShape), `${where}: the optimizer`);
@@ -577,10 +586,10 @@ export class Sequential implements TrainingModel {
     // Only a verbose fit prints: a silent one never touches process.stderr (its first access costs milliseconds in Node).
     const sink: ProgressSink | undefined = verbose === 0 ? undefined : opts.onProgress ? callbackProgressSink(opts.onProgress) : defaultProgressSink();
     const history: History = { history: { loss: [] }, epoch: [] };
-    if (metricName) history.history[metricName] = [];
+    for (const name of metricNames) history.history[name] = [];
     if (validation) {
       history.history.val_loss = [];
-      if (metricName) history.history[`val_${metricName}`] = [];
+      for (const name of metricNames) history.history[`val_${name}`] = [];
     }
     this.stopTraining = false;
     for (const cb of callbacks) cb.setModel?.(this);
@@ -596,8 +605,8 @@ export class Sequential implements TrainingModel {
       const bar = sink ? new ProgressBar(batches.length, sink, verbose as 1 | 2) : undefined;
       let lossSum = 0;
       let seen = 0;
-      let correct = 0;
-      let counted = 0;
+      const sums = new Array<number>(m).fill(0); // each metric's sum over the epoch's rows so far, and their count
+      const counts = new Array<number>(m).fill(0);
       for (let b = 0; b < batches.length; b++) {
         const indices = batches[b];
         // A batch of consecutive rows (every batch without shuffling; any batch of one sample) is read in place, else gathered into a copy.
@@ -608,27 +617,29 @@ export class Sequential implements TrainingModel {
         const figures = this.guardedStep(xb, yb, inPlace ? indices[0] : 0, indices.length, compiled, epoch + 1, b + 1, history);
         lossSum += figures.loss * indices.length;
         seen += indices.length;
-        correct += figures.correct;
-        counted += figures.counted;
+        for (let k = 0; k < m; k++) {
+          sums[k] += figures.sums[k];
+          counts[k] += figures.counts[k];
+        }
         if (bar) {
           const running: [string, number][] = [['loss', lossSum / seen]];
-          if (metricName) running.push([metricName, correct / counted]);
+          for (let k = 0; k < m; k++) running.push([metricNames[k], sums[k] / counts[k]]);
           bar.update(b + 1, running);
         }
         if (callbacks.length > 0) {
           const batchLogs: Logs = { batch: b, size: indices.length, loss: figures.loss };
-          if (metricName) batchLogs[metricName] = figures.correct / figures.counted;
+          for (let k = 0; k < m; k++) batchLogs[metricNames[k]] = figures.sums[k] / figures.counts[k];
           for (const cb of callbacks) yield* awaited(cb.onBatchEnd?.(b, batchLogs));
         }
         yield; // a batch boundary: fitAsync may give the event loop a turn here
         if (this.stopTraining) break; // as Keras 3 and TF.js: after the batch; the epoch's figures so far are logged
       }
       const logs: Logs = { loss: lossSum / seen };
-      if (metricName) logs[metricName] = correct / counted;
+      for (let k = 0; k < m; k++) logs[metricNames[k]] = sums[k] / counts[k];
       if (validation) {
         const val = this.evaluateTensors(validation[0], validation[1], batchSize, compiled);
         logs.val_loss = val.loss;
-        if (metricName) logs[`val_${metricName}`] = val.correct / val.counted;
+        for (let k = 0; k < m; k++) logs[`val_${metricNames[k]}`] = val.sums[k] / val.counts[k];
       }
       for (const key of Object.keys(history.history)) history.history[key].push(logs[key]);
       history.epoch.push(epoch);
@@ -676,7 +687,7 @@ export class Sequential implements TrainingModel {
     }
   }
 
-  /** Loss and metrics over the data, batch by batch: `{ loss, accuracy }` (the metric as named in compile). */
+  /** Loss and metrics over the data, batch by batch: `{ loss, accuracy, mae, ... }` (each metric as named in compile). */
   evaluate(x: TensorLike, y: TensorLike, options: EvaluateOptions = {}): Record<string, number> {
     return runToEnd(this.evaluateRun(x, y, checkOptions(options, ['batchSize', 'verbose'], 'evaluate') as EvaluateOptions, 'evaluate'));
   }
@@ -700,8 +711,7 @@ export class Sequential implements TrainingModel {
     const figures = yield* this.evaluateBatches(xs, ys, batchSize, compiled, kept, signal);
     if (kept !== undefined) this.checkCarriedStates(kept, where);
     const result: Record<string, number> = { loss: figures.loss };
-    const metricName = compiled.metricNames[0];
-    if (metricName) result[metricName] = figures.correct / figures.counted;
+    compiled.metricNames.forEach((name, k) => (result[name] = figures.sums[k] / figures.counts[k]));
     if (opts.verbose === 1) defaultProgressSink().line(Object.entries(result).map(([k, v]) => `${k}: ${v.toFixed(4)}`).join(' - '));
     return result;
   }
@@ -776,21 +786,21 @@ export class Sequential implements TrainingModel {
   }
 
   /**
-   * The loss, its gradient and the accuracy count of the last forward's output yPred: the loss
+   * The loss, its gradient and the metrics' sums of the last forward's output yPred: the loss
    * on the last Dense layer's logits in the fused, stable form when its activation pairs with the
    * loss (softmax + cross-entropy, sigmoid + binary cross-entropy), else on the predictions.
    *
    * When masked steps reach the output (a masking LSTM returning sequences, then Dense at every
    * step), the loss and the accuracy are those of the unmasked steps alone, as Keras computes
    * them: the mean over the unmasked rows, L = Σ_unmasked ℓ_r / (number unmasked), and masked
-   * rows get a zero gradient. (TF.js 4.22 does not mask the loss: it averages over every step.)
+   * rows get a zero gradient. Every metric likewise sums and counts the unmasked rows alone. (TF.js 4.22 does not mask the loss: it averages over every step.)
    */
   private computeLoss(yPred: Tensor, yTrue: Tensor, compiled: Compiled): ScoredBatch {
     const last = this.layerList[this.layerList.length - 1];
     const logits = compiled.fused && last instanceof Dense ? last.getLogits() : undefined;
     const mask = this.lastOutputMask;
     if (mask !== undefined) return this.maskedLoss(yPred, yTrue, logits, mask, compiled);
-    const metric = compiled.accuracy ? countCorrect(compiled.accuracy, yPred, yTrue) : { correct: 0, total: 0 };
+    const { sums, counts } = scoreMetrics(compiled.metrics, yPred, yTrue);
     const fromLogits = logits !== undefined;
     const kernel = fromLogits ? compiled.fusedKernel : compiled.lossKernel;
     if (kernel !== undefined) {
@@ -799,10 +809,10 @@ export class Sequential implements TrainingModel {
       const scored = logits ?? yPred;
       const grad = this.lossGradientFor(scored);
       const loss = kernel(scored.data, yTrue.data, scored.shape[scored.rank - 1], grad.data);
-      return { loss, grad, fromLogits, correct: metric.correct, counted: metric.total };
+      return { loss, grad, fromLogits, sums, counts };
     }
     const result = fromLogits ? compiled.fused!(logits, yTrue) : compiled.loss.compute(yPred, yTrue);
-    return { loss: result.loss, grad: result.grad, fromLogits, correct: metric.correct, counted: metric.total };
+    return { loss: result.loss, grad: result.grad, fromLogits, sums, counts };
   }
 
   /** A gradient buffer shaped and typed like `scored`: the last step's when it fits (a kernel writes every element). */
@@ -823,7 +833,10 @@ export class Sequential implements TrainingModel {
     for (let r = 0; r < rows; r++) if (mask[r] === 0) kept.push(r);
     const scored = logits ?? yPred;
     const grad = new Tensor(allocate(scored.dtype, scored.size), scored.shape);
-    if (kept.length === 0) return { loss: 0, grad, fromLogits: logits !== undefined, correct: 0, counted: 0 };
+    if (kept.length === 0) {
+      const none = compiled.metrics.length === 0 ? NO_METRICS : compiled.metrics.map(() => 0);
+      return { loss: 0, grad, fromLogits: logits !== undefined, sums: none, counts: none };
+    }
     const keptRows = (t: Tensor) => {
       const width = t.size / rows;
       const out = new Tensor(allocate(t.dtype, kept.length * width), [kept.length, ...t.shape.slice(2)]);
@@ -831,11 +844,11 @@ export class Sequential implements TrainingModel {
       return out;
     };
     const yTrueKept = keptRows(yTrue);
-    const metric = compiled.accuracy ? countCorrect(compiled.accuracy, keptRows(yPred), yTrueKept) : { correct: 0, total: 0 };
+    const { sums, counts } = scoreMetrics(compiled.metrics, compiled.metrics.length === 0 ? yPred : keptRows(yPred), yTrueKept);
     const result = logits !== undefined ? compiled.fused!(keptRows(logits), yTrueKept) : compiled.loss.compute(keptRows(yPred), yTrueKept);
     const width = scored.size / rows;
     kept.forEach((r, i) => grad.data.set(result.grad.data.subarray(i * width, (i + 1) * width), r * width));
-    return { loss: result.loss, grad, fromLogits: logits !== undefined, correct: metric.correct, counted: metric.total };
+    return { loss: result.loss, grad, fromLogits: logits !== undefined, sums, counts };
   }
 
   /** Backward through every layer, last to first, from the loss gradient (fills their gradients). */
@@ -858,7 +871,7 @@ export class Sequential implements TrainingModel {
     const { params, grads } = this.parametersAndGradients();
     // [LSTM, Dense] on small float32 batches: forward, loss and backward in one WebAssembly call
     // (fused-step.ts) reading the rows in place, the same bits as the layer-by-layer path below, with the same checks.
-    const step = (this.fusedStep = FusedStep.create(this.layerList, compiled.fused, compiled.accuracy, rows, xs.shape[1], this.fusedStep));
+    const step = (this.fusedStep = FusedStep.create(this.layerList, compiled.fused, compiled.metrics, rows, xs.shape[1], this.fusedStep));
     if (step !== undefined) {
       const outcome = step.run(xs.data, start * xs.strides[0], ys.data, start * ys.strides[0]);
       if (outcome.status === 1) throw trainingStopped(`the loss became ${outcome.loss}`, epoch, batch);
@@ -866,7 +879,10 @@ export class Sequential implements TrainingModel {
       if (outcome.status === 3) this.checkGradients(grads, epoch, batch); // names the first non-finite one
       const refused = compiled.optimizer[applyValidatedGradients](params, grads, true);
       if (refused !== undefined) throw this.updateRefused(refused, epoch, batch);
-      return { loss: outcome.loss, correct: outcome.correct, counted: outcome.counted };
+      // It applies with no metric or one accuracy, which it counts itself.
+      return compiled.metrics.length === 0
+        ? { loss: outcome.loss, sums: NO_METRICS, counts: NO_METRICS }
+        : { loss: outcome.loss, sums: [outcome.correct], counts: [outcome.counted] };
     }
     const whole = start === 0 && rows === xs.shape[0];
     const x = whole ? xs : rowRange(xs, start, start + rows);
@@ -890,7 +906,7 @@ export class Sequential implements TrainingModel {
     // weight or one of its slots non-finite, and says what.
     const refused = compiled.optimizer[applyValidatedGradients](params, grads, true);
     if (refused !== undefined) throw this.updateRefused(refused, epoch, batch);
-    return { loss: result.loss, correct: result.correct, counted: result.counted };
+    return { loss: result.loss, sums: result.sums, counts: result.counts };
   }
 
   /**
@@ -999,20 +1015,23 @@ export class Sequential implements TrainingModel {
   private *evaluateBatches(x: Tensor, y: Tensor, batchSize: number, compiled: Compiled, kept: KeptState[] | undefined, signal: AbortSignal | undefined): Run<BatchFigures> {
     const n = x.shape[0];
     let lossSum = 0;
-    let correct = 0;
-    let counted = 0;
+    const m = compiled.metrics.length;
+    const sums = new Array<number>(m).fill(0);
+    const counts = new Array<number>(m).fill(0);
     for (let start = 0; start < n; start += batchSize) {
       const end = Math.min(start + batchSize, n);
       const xb = rowRange(x, start, end);
       const yb = rowRange(y, start, end);
       const result = this.computeLoss(this.forward(xb, false), yb, compiled);
       lossSum += result.loss * (end - start);
-      correct += result.correct;
-      counted += result.counted;
+      for (let k = 0; k < m; k++) {
+        sums[k] += result.sums[k];
+        counts[k] += result.counts[k];
+      }
       yield; // evaluateAsync may give the event loop a turn here
       if (aborted(signal)) throw this.abandoned(signal!, kept);
     }
-    return { loss: lossSum / n, correct, counted };
+    return { loss: lossSum / n, sums, counts };
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1063,6 +1082,11 @@ export class Sequential implements TrainingModel {
     }
     assertFinite(ys, argument);
     compiled.loss.validateTargets(ys, this.concreteOutputShape(xs.shape), argument);
+    // A user's own loss may take targets of another shape; the regression metrics compare element by element.
+    const regression = compiled.metrics.find((m) => m.accuracy === undefined);
+    if (regression !== undefined && !sameShape(ys.shape, this.concreteOutputShape(xs.shape))) {
+      throw new RangeError(`${argument}: metric '${regression.name}' compares targets with the predictions element by element: expected targets of shape ${formatShape(this.concreteOutputShape(xs.shape))} (the predictions' shape), got ${formatShape(ys.shape)}`);
+    }
     // Class indices as given, before float32 rounds 2.0000001 to 2 (oneHot refuses it too).
     if (compiled.loss.name === 'sparseCategoricalCrossentropy' && ys.dtype === 'float32' && !(y instanceof Tensor && y.dtype === 'float32')) {
       compiled.loss.validateTargets(toTensor(y, argument, 'float64'), this.concreteOutputShape(xs.shape), argument);
@@ -1142,6 +1166,19 @@ function probeOf(layer: Layer): Layer | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Each metric's sum and count over a batch's predictions and targets (the unmasked rows, when masked). */
+function scoreMetrics(metrics: readonly ResolvedMetric[], yPred: Tensor, yTrue: Tensor): { sums: number[]; counts: number[] } {
+  if (metrics.length === 0) return { sums: NO_METRICS, counts: NO_METRICS };
+  const sums = new Array<number>(metrics.length);
+  const counts = new Array<number>(metrics.length);
+  for (let k = 0; k < metrics.length; k++) {
+    const { sum, count } = metricSum(metrics[k].kind, yPred, yTrue);
+    sums[k] = sum;
+    counts[k] = count;
+  }
+  return { sums, counts };
 }
 
 /**

@@ -23,7 +23,7 @@
 import type { Layer, LayerConfig, Shape } from '../layers/layer.js';
 import { layerFromConfig, layerRegistration } from '../layers/registry.js';
 import { getLoss, type Loss } from '../losses/index.js';
-import { resolveAccuracy } from './metrics.js';
+import { resolveMetrics } from './metrics.js';
 import { optimizerRegistration, registeredOptimizerClasses, type Optimizer } from '../optim/index.js';
 import { checkDType, type DType } from '../tensor/alloc.js';
 import { crc32, crc32OfText, decodeBase64, encodeBase64, fromLittleEndianBytes, toLittleEndianBytes } from '../tensor/bytes.js';
@@ -252,9 +252,8 @@ export function decodeModelJSON(json: unknown, where = 'Sequential.fromJSON'): D
     if (!Array.isArray(cc.metrics) || !cc.metrics.every((m) => typeof m === 'string')) {
       throw new TypeError(`${where}: compileConfig.metrics: expected an array of metric names, got ${describe(cc.metrics)}`);
     }
-    if (cc.metrics.length > 1) throw new TypeError(`${where}: compileConfig.metrics: lstm-ts computes at most one metric, got ${JSON.stringify(cc.metrics)}`);
-    // As compile will read them: the accuracy a metric names must fit the loss and the output.
-    if (cc.metrics.length === 1) resolveAccuracy(cc.metrics[0], loss.name, (layers[layers.length - 1].getConfig().config.units as number | undefined) ?? 0);
+    // As compile will read them: each known, named once, and fitting the loss's targets and the output.
+    resolveMetrics(cc.metrics, loss.name, (layers[layers.length - 1].getConfig().config.units as number | undefined) ?? 0, `${where}: compileConfig.metrics`);
     onlyKeys(cc, ['loss', 'metrics', 'optimizer'], `${where}: compileConfig`);
     const optimizer = readOptimizer(cc.optimizer, `${where}: compileConfig.optimizer`);
     if (d.optimizerState !== null) readOptimizerState(d.optimizerState, optimizer, planned, dtype, `${where}: optimizerState`);

@@ -14,6 +14,7 @@
  */
 import { checkBoolean, checkOptions } from '../../base/options.js';
 import { getLoss } from '../../losses/index.js';
+import { kerasMetricName } from '../../model/metrics.js';
 import type { CompileOptions, Sequential } from '../../model/sequential.js';
 import { optimizerFromKerasConfig, optimizerToKerasConfig } from '../../optim/registry.js';
 import { fromLittleEndianBytes, toLittleEndianBytes } from '../../tensor/bytes.js';
@@ -170,7 +171,7 @@ function compileConfig(model: Sequential): Record<string, unknown> {
     optimizer: { module: 'keras.optimizers', class_name: optimizer.class_name, config: optimizerConfig, registered_name: null },
     loss: model.loss!.kerasName,
     loss_weights: null,
-    metrics: model.metricNames.length > 0 ? model.metricNames.map((m) => m.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase()) : null,
+    metrics: model.metricNames.length > 0 ? model.metricNames.map(kerasMetricName) : null,
     weighted_metrics: null,
     run_eagerly: false,
     steps_per_execution: 1,

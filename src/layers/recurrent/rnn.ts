@@ -38,15 +38,27 @@ import { allocate, type TypedArray } from '../../tensor/alloc.js';
 import { gemm, type MatrixRef } from '../../tensor/gemm.js';
 import { Tensor, assertFinite, describe, formatShape, sameShape, toTensor, type TensorLike } from '../../tensor/tensor.js';
 import { checkBoolean, checkPositiveInteger } from '../../base/options.js';
+import { resolveInitializer, type InitializerName } from '../../tensor/initializers.js';
 import { BASE_LAYER_OPTION_KEYS, Layer, backwardTrusted, forwardTrusted, outputMask, type BaseLayerOptions, type ForwardOptions, type Shape } from '../layer.js';
 import type { CellKernel, CellKernelKind, RecurrentCell, SequenceWeights } from './cell.js';
 import { createCellKernel, prepareCellKernel } from './kernels.js';
 import { addRowVector, columnSums, findMaskedSteps, keepUnmaskedRows, transposeBT, transposeMask, transposeTB } from './time-major.js';
 
+/** An initializer as an option takes it: camelCase, or Keras' snake_case. */
+export type InitializerSpelling = InitializerName | 'glorot_uniform' | 'glorot_normal';
+
 /** Options every recurrent layer takes, under their Keras names. */
 export interface RNNOptions extends BaseLayerOptions {
   /** H, the size of the hidden state (and of every other state vector). Required. */
   units: number;
+  /** Default true. Without it the layer has no bias weight at all. */
+  useBias?: boolean;
+  /** Default 'glorotUniform' (also 'glorot_uniform'; or 'glorotNormal', 'orthogonal', 'zeros', 'ones'). */
+  kernelInitializer?: InitializerSpelling;
+  /** Default 'orthogonal'. */
+  recurrentInitializer?: InitializerSpelling;
+  /** Default 'zeros'. */
+  biasInitializer?: InitializerSpelling;
   /** Default false: output only the last h, [B, H]; true: every step's h, [B, T, H]. */
   returnSequences?: boolean;
   /**
@@ -66,7 +78,10 @@ export interface RNNOptions extends BaseLayerOptions {
   goBackwards?: boolean;
 }
 
-export const RNN_OPTION_KEYS = [...BASE_LAYER_OPTION_KEYS, 'units', 'returnSequences', 'stateful', 'maskValue', 'goBackwards'] as const;
+export const RNN_OPTION_KEYS = [
+  ...BASE_LAYER_OPTION_KEYS, 'units', 'returnSequences', 'stateful', 'maskValue', 'goBackwards',
+  'useBias', 'kernelInitializer', 'recurrentInitializer', 'biasInitializer',
+] as const;
 
 /** The initial weights a subclass draws at build, in Keras' order. */
 export interface RecurrentWeights {
@@ -127,8 +142,12 @@ export abstract class RNN extends Layer {
 
   /** The cell: one step's math (set by the subclass's constructor). */
   protected abstract readonly cell: RecurrentCell;
-  /** Whether the layer has a bias weight (its subclass decides). */
-  abstract readonly useBias: boolean;
+  /** Whether the layer has a bias weight. */
+  readonly useBias: boolean;
+  /** How the weights are drawn at build (the subclass's drawWeights reads them). */
+  readonly kernelInitializer: InitializerName;
+  readonly recurrentInitializer: InitializerName;
+  readonly biasInitializer: InitializerName;
 
   // Weights and their gradients, created by build(). Read `.data` at each use: an optimizer may
   // move a weight's storage (layer.ts, trainableWeights).
@@ -167,6 +186,13 @@ export abstract class RNN extends Layer {
     this.returnSequences = checkBoolean(given.returnSequences ?? false, `${where}: returnSequences`);
     this.isStateful = checkBoolean(given.stateful ?? false, `${where}: stateful`);
     this.goBackwards = checkBoolean(given.goBackwards ?? false, `${where}: goBackwards`);
+    this.useBias = checkBoolean(given.useBias ?? true, `${where}: useBias`);
+    this.kernelInitializer = resolveInitializer(given.kernelInitializer ?? 'glorotUniform', `${where}: kernelInitializer`);
+    this.recurrentInitializer = resolveInitializer(given.recurrentInitializer ?? 'orthogonal', `${where}: recurrentInitializer`);
+    this.biasInitializer = resolveInitializer(given.biasInitializer ?? 'zeros', `${where}: biasInitializer`);
+    if (this.biasInitializer === 'orthogonal') {
+      throw new TypeError(`${where}: biasInitializer: got 'orthogonal', which needs a 2-D shape; expected 'zeros', 'ones', 'glorotUniform' or 'glorotNormal' for the bias`);
+    }
     const maskValue = given.maskValue ?? null;
     if (maskValue !== null && (typeof maskValue !== 'number' || !Number.isFinite(maskValue))) {
       throw new TypeError(`${where}: maskValue: expected a finite number (the value that marks a padded step, e.g. 0) or null for no masking, got ${describe(maskValue)}`);
@@ -698,6 +724,10 @@ export abstract class RNN extends Layer {
       stateful: this.isStateful,
       maskValue: this.maskValue,
       goBackwards: this.goBackwards,
+      useBias: this.useBias,
+      kernelInitializer: this.kernelInitializer,
+      recurrentInitializer: this.recurrentInitializer,
+      biasInitializer: this.biasInitializer,
       dtype: this.dtype,
       batchInputShape: this.batchInputShape === undefined ? null : [...this.batchInputShape],
     };
