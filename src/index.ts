@@ -28,6 +28,16 @@ export type { RNNOptions, RecurrentWeights, RecurrentTrace } from './layers/recu
 export type { RecurrentCell, SequenceBuffers, CellKernelKind } from './layers/recurrent/cell.js';
 export { Dense } from './layers/dense.js';
 export type { DenseOptions, DenseActivation } from './layers/dense.js';
+export { Dropout } from './layers/dropout.js';
+export type { DropoutOptions } from './layers/dropout.js';
+export { Embedding } from './layers/embedding.js';
+export type { EmbeddingOptions } from './layers/embedding.js';
+export { RepeatVector } from './layers/repeat-vector.js';
+export type { RepeatVectorOptions } from './layers/repeat-vector.js';
+export { TimeDistributed } from './layers/time-distributed.js';
+export type { TimeDistributedOptions } from './layers/time-distributed.js';
+export { Flatten } from './layers/flatten.js';
+export type { FlattenOptions } from './layers/flatten.js';
 export { registerLayer } from './layers/registry.js';
 export type { LayerRegistration, KerasLayerMapping } from './layers/registry.js';
 export { KerasConfigReader, kerasActivation, kerasInitializer } from './layers/keras-config.js';

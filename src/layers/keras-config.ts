@@ -16,6 +16,7 @@ const KERAS_INITIALIZERS: Record<InitializerName, { class_name: string; config: 
   glorotUniform: { class_name: 'GlorotUniform', config: { seed: null } },
   glorotNormal: { class_name: 'GlorotNormal', config: { seed: null } },
   orthogonal: { class_name: 'Orthogonal', config: { gain: 1, seed: null } },
+  randomUniform: { class_name: 'RandomUniform', config: { minval: -0.05, maxval: 0.05, seed: null } },
   zeros: { class_name: 'Zeros', config: {} },
   ones: { class_name: 'Ones', config: {} },
 };
@@ -165,6 +166,10 @@ export class KerasConfigReader {
         return 'zeros';
       case 'Ones':
         return 'ones';
+      case 'RandomUniform':
+        // Keras' and TF.js' defaults; other limits are not implemented.
+        if ((c.minval ?? -0.05) !== -0.05 || (c.maxval ?? 0.05) !== 0.05) throw new TypeError(`${at}: RandomUniform with minval ${JSON.stringify(c.minval)} and maxval ${JSON.stringify(c.maxval)}; lstm-ts implements RandomUniform(-0.05, 0.05) only (Keras' defaults)`);
+        return 'randomUniform';
       case 'Orthogonal':
         if (c.gain !== undefined && c.gain !== null && c.gain !== 1) throw new TypeError(`${at}: Orthogonal with gain ${JSON.stringify(c.gain)}; lstm-ts implements gain 1`);
         return 'orthogonal';
@@ -176,7 +181,7 @@ export class KerasConfigReader {
         }
         throw new TypeError(`${at}: VarianceScaling ${JSON.stringify(c)} is not a glorot initializer; lstm-ts implements GlorotUniform, GlorotNormal, Orthogonal, Zeros and Ones`);
       default:
-        throw new TypeError(`${at}: initializer '${value.class_name}' is not one lstm-ts implements (GlorotUniform, GlorotNormal, Orthogonal, Zeros, Ones). It only draws fresh weights, so writing one of those in its place leaves the loaded model unchanged`);
+        throw new TypeError(`${at}: initializer '${value.class_name}' is not one lstm-ts implements (GlorotUniform, GlorotNormal, Orthogonal, RandomUniform(-0.05, 0.05), Zeros, Ones). It only draws fresh weights, so writing one of those in its place leaves the loaded model unchanged`);
     }
   }
 

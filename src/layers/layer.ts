@@ -23,7 +23,9 @@ export type Shape = (number | null)[];
  * these, and copy the result out; the model has checked its data once per call, so it calls them
  * directly and reads the results in place:
  *
- *   layer[forwardTrusted](x)              x: a checked Tensor of the layer's dtype and input shape
+ *   layer[forwardTrusted](x, mask, training)  x: a checked Tensor of the layer's dtype and input shape;
+ *                                         training: true in fit / trainOnBatch / computeGradients,
+ *                                         false in predict / evaluate (Keras' `training` argument)
  *   layer[backwardTrusted](dy, needDx)    dy shaped like the last output; dL/dx only if needDx
  *
  * Their results live in the layer's own buffers, reused from call to call: valid until the
@@ -34,7 +36,10 @@ export const backwardTrusted: unique symbol = Symbol('backwardTrusted');
 export const outputMask: unique symbol = Symbol('outputMask');
 
 export interface ForwardOptions {
-  /** True while training: the layer keeps what backward needs. Informational for the current layers. */
+  /**
+   * True while training (Keras' `training` argument). Dropout drops only then; the other layers
+   * compute the same either way and always keep what backward needs.
+   */
   training?: boolean;
 }
 
@@ -113,10 +118,11 @@ export abstract class Layer {
   /**
    * forward without checks; the output may be the layer's own buffer (see forwardTrusted). LSTM
    * and Dense override it; a user's Layer subclass gets its public forward here, so it works in
-   * a Sequential model as it is.
+   * a Sequential model as it is. The model passes `training` (true in its training step and in
+   * computeGradients, false in predict and evaluate), as Keras passes it to call().
    */
-  [forwardTrusted](x: Tensor, _inputMask?: Uint8Array): Tensor {
-    return this.forward(x, { training: true });
+  [forwardTrusted](x: Tensor, _inputMask?: Uint8Array, training = true): Tensor {
+    return this.forward(x, { training });
   }
 
   /**

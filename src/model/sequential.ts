@@ -30,6 +30,7 @@ import { checkBoolean, checkNonNegativeNumber, checkOptions, checkPositiveIntege
 import { argmaxRows } from '../data/argmax.js';
 import { batchIndices, gatherRows, rowRange, splitValidation } from '../data/batches.js';
 import { Dense, backwardFromLogitsTrusted } from '../layers/dense.js';
+import { Embedding } from '../layers/embedding.js';
 import { backwardTrusted, forwardTrusted, outputMask, type Layer, type Shape } from '../layers/layer.js';
 import { RNN } from '../layers/recurrent/rnn.js';
 import { layerFromConfig } from '../layers/registry.js';
@@ -664,7 +665,8 @@ export class Sequential implements TrainingModel {
 
   /**
    * The loss and dL/dweights (in getWeights() order) for this batch, without updating anything:
-   * weights, optimizer state and carried layer states are as they were afterwards.
+   * weights, optimizer state and carried layer states are as they were afterwards. A training
+   * pass, as fit's (Keras' GradientTape with training=True): Dropout drops, drawing its mask.
    */
   computeGradients(x: TensorLike, y: TensorLike): { loss: number; grads: Tensor[] } {
     const compiled = this.assertCompiled('computeGradients');
@@ -675,7 +677,7 @@ export class Sequential implements TrainingModel {
     this.build(this.inputShapeFor(xs));
     const states = this.layerList.map((l) => l.getStates());
     try {
-      const result = this.computeLoss(this.forward(xs), ys, compiled);
+      const result = this.computeLoss(this.forward(xs, true), ys, compiled); // a training pass, as fit's (Dropout drops)
       this.backward(result);
       return { loss: result.loss, grads: this.layerList.flatMap((l) => l.getGradients().map((g) => g.clone())) };
     } finally {
@@ -738,7 +740,7 @@ export class Sequential implements TrainingModel {
     const kept = this.keepStates();
     for (let start = 0; start < n; start += batchSize) {
       const end = Math.min(start + batchSize, n);
-      const yb = this.forward(rowRange(xs, start, end));
+      const yb = this.forward(rowRange(xs, start, end), false);
       out.data.set(yb.data, start * rowSize);
       yield; // predictAsync may give the event loop a turn here
       if (aborted(signal)) throw this.abandoned(signal!, kept);
@@ -767,15 +769,16 @@ export class Sequential implements TrainingModel {
   // The step itself
 
   /**
-   * Every layer's forward, unchecked (x was checked once by readInput). The result is the last
+   * Every layer's forward, unchecked (x was checked once by readInput), `training` as Keras'
+   * argument: true in the training step and computeGradients, false in predict / evaluate. The result is the last
    * layer's own buffer, valid until its next forward: callers read it or copy it out.
    */
-  private forward(x: Tensor): Tensor {
+  private forward(x: Tensor, training: boolean): Tensor {
     let h = x;
     let mask: Uint8Array | undefined; // passed from layer to layer, as Keras passes masks (layer.ts, outputMask)
     for (let i = 0; i < this.layerList.length; i++) {
       const layer = this.layerList[i];
-      h = layer[forwardTrusted](h, mask);
+      h = layer[forwardTrusted](h, mask, training);
       mask = layer[outputMask](mask);
     }
     this.lastOutputMask = mask;
@@ -884,7 +887,7 @@ export class Sequential implements TrainingModel {
     const whole = start === 0 && rows === xs.shape[0];
     const x = whole ? xs : rowRange(xs, start, start + rows);
     const y = whole ? ys : rowRange(ys, start, start + rows);
-    const result = this.computeLoss(this.forward(x), y, compiled);
+    const result = this.computeLoss(this.forward(x, true), y, compiled);
     // The loss and every gradient are checked before the update, so a NaN or an overflow never
     // reaches the weights (in float32 a finite loss can still have an infinite gradient).
     if (!Number.isFinite(result.loss)) throw trainingStopped(`the loss became ${result.loss}`, epoch, batch);
@@ -1019,7 +1022,7 @@ export class Sequential implements TrainingModel {
       const end = Math.min(start + batchSize, n);
       const xb = rowRange(x, start, end);
       const yb = rowRange(y, start, end);
-      const result = this.computeLoss(this.forward(xb), yb, compiled);
+      const result = this.computeLoss(this.forward(xb, false), yb, compiled);
       lossSum += result.loss * (end - start);
       for (let k = 0; k < m; k++) {
         sums[k] += result.sums[k];
@@ -1065,6 +1068,9 @@ export class Sequential implements TrainingModel {
     if (xs.shape[0] === 0) throw new RangeError(`${argument}: holds no samples (shape ${formatShape(xs.shape)})`);
     if (xs.size === 0) throw new RangeError(`${argument}: has shape ${formatShape(xs.shape)}, which holds no values; expected at least one time step and one feature`);
     assertFinite(xs, argument);
+    // A first Embedding takes integer indices: all of x checked here, before any batch runs.
+    const first = this.layerList[0];
+    if (first instanceof Embedding) first.checkIndices(xs, `${argument} (the input of Embedding ${first.name})`);
     return xs;
   }
 

@@ -5,6 +5,8 @@
  *   glorotNormal:  truncated N(0, σ) at 2σ, σ = sqrt(2 / (fanIn + fanOut)) / 0.8796...
  *   orthogonal:    the Q of a QR decomposition of a normal matrix, over the whole 2-D shape,
  *                  so a [units, 4·units] recurrent kernel R has orthonormal rows: R·Rᵀ = I
+ *   randomUniform: U(-0.05, 0.05), Keras' RandomUniform with its default minval / maxval (the
+ *                  Embedding's default, 'uniform' in Keras 2 and TF.js' 'randomUniform')
  *   zeros, ones
  *
  * For a 2-D shape [rows, cols], fanIn = rows and fanOut = cols (Keras' rule), so an LSTM kernel
@@ -18,7 +20,7 @@ import { allocate, type DType } from './alloc.js';
 import { randomNormal, randomUniform } from './random.js';
 import { Tensor, formatShape, sizeOf } from './tensor.js';
 
-export type InitializerName = 'glorotUniform' | 'glorotNormal' | 'orthogonal' | 'zeros' | 'ones';
+export type InitializerName = 'glorotUniform' | 'glorotNormal' | 'orthogonal' | 'randomUniform' | 'zeros' | 'ones';
 
 const ALIASES: Record<string, InitializerName> = {
   glorotUniform: 'glorotUniform',
@@ -29,6 +31,10 @@ const ALIASES: Record<string, InitializerName> = {
   GlorotNormal: 'glorotNormal',
   orthogonal: 'orthogonal',
   Orthogonal: 'orthogonal',
+  randomUniform: 'randomUniform',
+  random_uniform: 'randomUniform',
+  RandomUniform: 'randomUniform',
+  uniform: 'randomUniform',
   zeros: 'zeros',
   Zeros: 'zeros',
   ones: 'ones',
@@ -38,7 +44,7 @@ const ALIASES: Record<string, InitializerName> = {
 /** Resolve an initializer name (camelCase, snake_case or Keras class name). */
 export function resolveInitializer(name: unknown, argument: string): InitializerName {
   if (typeof name === 'string' && Object.prototype.hasOwnProperty.call(ALIASES, name)) return ALIASES[name];
-  throw new TypeError(`${argument}: unknown initializer ${JSON.stringify(name)}; expected one of 'glorotUniform', 'glorotNormal', 'orthogonal', 'zeros', 'ones' (snake_case spellings are accepted too)`);
+  throw new TypeError(`${argument}: unknown initializer ${JSON.stringify(name)}; expected one of 'glorotUniform', 'glorotNormal', 'orthogonal', 'randomUniform', 'zeros', 'ones' (snake_case spellings are accepted too)`);
 }
 
 export function computeFans(shape: readonly number[]): { fanIn: number; fanOut: number } {
@@ -81,6 +87,8 @@ export function initialize(name: InitializerName, shape: readonly number[], dtyp
       return glorotNormal(shape, dtype);
     case 'orthogonal':
       return orthogonal(shape, dtype);
+    case 'randomUniform':
+      return randomUniformTensor(shape, dtype);
   }
 }
 
@@ -89,6 +97,13 @@ export function glorotUniform(shape: readonly number[], dtype: DType = 'float32'
   const limit = Math.sqrt(6 / (fanIn + fanOut));
   const data = allocate(dtype, sizeOf(shape));
   for (let i = 0; i < data.length; i++) data[i] = (2 * randomUniform() - 1) * limit;
+  return new Tensor(data, shape);
+}
+
+/** Keras' RandomUniform(minval = -0.05, maxval = 0.05): minval + (maxval − minval) · u. */
+export function randomUniformTensor(shape: readonly number[], dtype: DType = 'float32', minval = -0.05, maxval = 0.05): Tensor {
+  const data = allocate(dtype, sizeOf(shape));
+  for (let i = 0; i < data.length; i++) data[i] = minval + (maxval - minval) * randomUniform();
   return new Tensor(data, shape);
 }
 
