@@ -108,8 +108,17 @@ function modelWeights(file: KerasFileDescription, where: string): { specs: TfjsW
   return { specs, data };
 }
 
-/** The layers whose variables' place in a .keras file's model.weights.h5 is mapped here (layers/<name>/vars, recurrent ones under cell/). */
-const KERAS_WEIGHT_LAYOUT = new Set(['LSTM', 'GRU', 'SimpleRNN', 'Dense', 'Masking']);
+/**
+ * Where each layer's variables sit in a .keras file's model.weights.h5, under layers/<name>/:
+ * a recurrent layer's under cell/vars, the others' under vars (layers without weights have
+ * none). A layer not listed (the wrappers, Bidirectional and TimeDistributed, whose variables
+ * Keras nests under their inner layers) is refused by name when writing.
+ */
+const KERAS_WEIGHT_LAYOUT = new Map<string, string>([
+  ['LSTM', 'cell/vars'], ['GRU', 'cell/vars'], ['SimpleRNN', 'cell/vars'],
+  ['Dense', 'vars'], ['Embedding', 'vars'],
+  ['Masking', 'vars'], ['Dropout', 'vars'], ['Flatten', 'vars'], ['RepeatVector', 'vars'],
+]);
 
 /** Keras 3's float32 dtype policy, as its configs write a layer's dtype. */
 const FLOAT32_POLICY = { module: 'keras', class_name: 'DTypePolicy', config: { name: 'float32' }, registered_name: null };
@@ -144,7 +153,7 @@ export function toKerasBytes(model: Sequential): Uint8Array {
     seen.set(snake, n + 1);
     const group = `layers/${n === 0 ? snake : `${snake}_${n}`}`;
     const lstmTs = model.layers.find((l) => l.name === config.name);
-    lstmTs?.weightNames.forEach((w, k) => paths.set(`${lstmTs.name}/${w}`, `${group}/${layer.class_name === 'Dense' ? '' : 'cell/'}vars/${k}`));
+    lstmTs?.weightNames.forEach((w, k) => paths.set(`${lstmTs.name}/${w}`, `${group}/${KERAS_WEIGHT_LAYOUT.get(layer.class_name)}/${k}`));
     layers.push({ module: 'keras.layers', class_name: layer.class_name, config: { ...config, dtype: FLOAT32_POLICY }, registered_name: null, ...(layer.class_name === 'Masking' ? {} : { build_config: { input_shape: shape } }) });
     void _declared;
     if (lstmTs !== undefined) shape = lstmTs.computeOutputShape(shape);
