@@ -44,6 +44,17 @@ describe('Keras 3 files load as models', () => {
     expect(legacy.getWeights().map((w) => Array.from(w.data))).toEqual(modern.getWeights().map((w) => Array.from(w.data)));
   });
 
+  it('an integer input layer (keras.Input(..., dtype=\'int32\'), as Embedding models declare it) is read as the numbers it holds', () => {
+    const original = readKerasZip(bytes('lstm_dense.keras'));
+    const config = structuredClone(original.config) as { config: { layers: { class_name: string; config: Record<string, unknown> }[] } };
+    const input = config.config.layers.find((l) => l.class_name === 'InputLayer')!;
+    input.config.dtype = 'int32';
+    const model = fromKerasBytes(writeKerasFile({ kerasVersion: original.kerasVersion, config: config as unknown as Record<string, unknown>, weights: original.weights }));
+    expect(model.getWeights().map((w) => Array.from(w.data))).toEqual(fromKerasBytes(bytes('lstm_dense.keras')).getWeights().map((w) => Array.from(w.data)));
+    input.config.dtype = 'string';
+    expect(() => fromKerasBytes(writeKerasFile({ kerasVersion: original.kerasVersion, config: config as unknown as Record<string, unknown>, weights: original.weights }))).toThrow(/dtype/);
+  });
+
   it('refuses what lstm-ts lacks by name, and a damaged file clearly, building nothing', () => {
     const original = readKerasZip(bytes('lstm_dense.keras'));
     const withLayer = (edit: (layers: Record<string, unknown>[]) => void): Uint8Array => {

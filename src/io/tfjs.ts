@@ -626,7 +626,10 @@ function readMasking(config: Record<string, unknown>, where: string): ParsedMask
 function readInputLayer(config: Record<string, unknown>, where: string): Shape | undefined {
   const r = new KerasConfigReader(config, where);
   r.take('name');
-  r.dtype();
+  // An integer input (keras.Input(..., dtype='int32'), as Embedding models declare theirs) holds
+  // numbers the first layer reads as they are: lstm-ts takes them as float32 (exact to 2^24).
+  if (typeof config.dtype === 'string' && /^u?int(8|16|32|64)$/.test(config.dtype)) r.take('dtype');
+  else r.dtype();
   r.expect('sparse', (v) => v === false || v === null || v === undefined, 'false (sparse inputs are not supported)');
   r.expect('ragged', (v) => v === false || v === null || v === undefined, 'false (ragged inputs are not supported)');
   r.expect('input_tensor', (v) => v === null || v === undefined, 'null');
