@@ -7,7 +7,7 @@
  * none or one accuracy. Keras' own figures for them: test/keras-regression.test.ts.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Dense, EarlyStopping, LSTM, SGD, Sequential, fromKerasBytes, meanSquaredError, setSeed, tensor, toKerasBytes, type Loss, type Tensor } from '../src/index.js';
+import { Dense, Dropout, EarlyStopping, LSTM, SGD, Sequential, TimeDistributed, fromKerasBytes, meanSquaredError, setSeed, tensor, toKerasBytes, type Loss, type Tensor } from '../src/index.js';
 import { FusedStep, setFusedModelStep } from '../src/model/fused-step.js';
 import { mulberry32 } from './helpers/random.js';
 
@@ -208,5 +208,24 @@ describe('saved and loaded with several metrics', () => {
       expect(back.loss).toBe(model.loss);
       expect(Sequential.fromJSON(JSON.stringify(model)).loss).toBe(model.loss);
     }
+  });
+});
+
+describe("'accuracy' behind a layer that is not Dense", () => {
+  it('is chosen by what the model outputs: binary for one unit behind Dropout or TimeDistributed(Dense), as with a Dense last', () => {
+    // Every output is above 0.5 (bias 5) and every target 0: binary accuracy 0, where categorical
+    // accuracy over one unit (argmax 0 = argmax 0) would say 1.
+    const x = tensor([[[0.2], [0.9]], [[0.7], [0.1]]]);
+    const y = tensor([[[0], [0]], [[0], [0]]]);
+    const head = () => new Dense({ units: 1, activation: 'sigmoid', biasInitializer: 'ones', kernelInitializer: 'zeros' });
+    const accuracies = [
+      new Sequential([new LSTM({ units: 3, inputShape: [2, 1], returnSequences: true }), head()]),
+      new Sequential([new LSTM({ units: 3, inputShape: [2, 1], returnSequences: true }), head(), new Dropout({ rate: 0.1 })]),
+      new Sequential([new LSTM({ units: 3, inputShape: [2, 1], returnSequences: true }), new TimeDistributed(head())]),
+    ].map((m) => {
+      m.compile({ optimizer: 'adam', loss: 'meanSquaredError', metrics: ['accuracy'] }); // the width decides (Keras 2.0 / TF.js)
+      return m.evaluate(x, y).accuracy;
+    });
+    expect(accuracies).toEqual([0, 0, 0]);
   });
 });

@@ -350,7 +350,10 @@ export class Sequential implements TrainingModel {
     if (!Array.isArray(metrics)) throw new TypeError(`compile: metrics must be an array such as ['accuracy'], got ${describe(metrics)}`);
     const last = this.layerList[this.layerList.length - 1];
     const fused = last instanceof Dense && loss.fromLogits ? loss.fromLogits(last.activation) : undefined;
-    const units = last instanceof Dense ? last.units : (last?.getConfig().config.units as number | undefined) ?? 0;
+    // The output's width picks Keras 2.0 / TF.js' 'accuracy' (binary for one unit): the built model's
+    // output shape (so TimeDistributed(Dense) or a Dropout last count as what they output), else the config's.
+    const width = this.built ? this.outputShape[this.outputShape.length - 1] : undefined;
+    const units = typeof width === 'number' ? width : last instanceof Dense ? last.units : (last?.getConfig().config.units as number | undefined) ?? 0;
     const resolved = resolveMetrics(metrics, loss.name, units);
     // Last of the checks: an optimizer instance belongs to one model (its slots are made for one
     // list of weights); recompiling this model with its own optimizer is fine.
