@@ -86,6 +86,17 @@ describe('GRU (both forms) and SimpleRNN from Keras 3 files', () => {
   }
 });
 
+describe('the wrappers from a Keras 3 file: Bidirectional (concat, ave; LSTM and GRU inside) and TimeDistributed', () => {
+  it("wrappers.keras loads with Keras' weights bit for bit (kept under forward_layer / backward_layer / layer) and predicts within 1e-5", () => {
+    const fixture = JSON.parse(readFileSync(new URL('./fixtures/keras-wrappers/keras-wrappers.json', import.meta.url), 'utf8')) as { input: number[][][]; predictions: unknown; weights: unknown[] };
+    const model = fromKerasBytes(new Uint8Array(readFileSync(new URL('./fixtures/keras-wrappers/wrappers.keras', import.meta.url))), { fileName: 'wrappers.keras' });
+    expect(model.layers.map((l) => l.getConfig().className)).toEqual(['Bidirectional', 'Bidirectional', 'RepeatVector', 'TimeDistributed']);
+    expect(model.getWeights().map((w) => Array.from(w.data))).toEqual(fixture.weights.map((w) => flat(w).map(Math.fround)));
+    const predicted = model.predict(fixture.input).data;
+    flat(fixture.predictions).forEach((v, k) => expect(Math.abs(predicted[k] - v)).toBeLessThan(1e-5));
+  });
+});
+
 describe('loadKeras (Node)', () => {
   let scratch = '';
   beforeAll(async () => (scratch = await mkdtemp(join(tmpdir(), 'lstm-ts-keras-'))));

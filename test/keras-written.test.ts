@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Bidirectional, Dense, LSTM, Sequential, fromKerasBytes, setSeed, toKerasBytes, type Tensor } from '../src/index.js';
+import { fromKerasBytes, setSeed, toKerasBytes, type Tensor } from '../src/index.js';
 import { loadKeras, saveKeras } from '../src/node.js';
 import { MODELS } from './fixtures/keras-written-models.js';
 
@@ -61,13 +61,6 @@ describe('loading compiled: { compile: true }', () => {
     expect(fromKeras.metricNames).toEqual(['mae']);
     expect(fromKeras.optimizer!.className).toBe('Adam');
     expect(() => fromKerasBytes(keras, { compile: 'yes' as never })).toThrow(/fromKerasBytes: compile: expected true or false/);
-  });
-});
-
-describe('what .keras writing does not map yet', () => {
-  it('refuses a Bidirectional by name rather than writing a file Keras would refuse', () => {
-    const model = new Sequential([new Bidirectional(new LSTM({ units: 2, returnSequences: true }), { inputShape: [3, 2] }), new Dense({ units: 1 })]);
-    expect(() => toKerasBytes(model)).toThrow(/toKerasBytes: layer .* \(Bidirectional\): writing it to a \.keras file is not supported yet/);
   });
 });
 

@@ -73,7 +73,7 @@
  */
 import { KerasConfigReader, checkKerasOrigin, isPlainObject } from '../layers/keras-config.js';
 import type { Layer, Shape } from '../layers/layer.js';
-import { kerasLayerRegistration, layerRegistration, registeredKerasLayerClasses, type LayerRegistration } from '../layers/registry.js';
+import { kerasLayerRegistration, kerasVariablePaths, layerRegistration, registeredKerasLayerClasses, type LayerRegistration } from '../layers/registry.js';
 import { Sequential } from '../model/sequential.js';
 import { planWeights, type PlannedWeight } from '../model/serialization.js';
 import { fromLittleEndianBytes, toLittleEndianBytes } from '../tensor/bytes.js';
@@ -424,13 +424,17 @@ export function planTfjsModel(modelTopology: unknown, weightSpecs: unknown, wher
   const used = new Set<number>();
   const byLayer = new Map(parsed.map((p, i) => [p.name, { parsed: p, layer: layers[i] }]));
   const weights = planned.map((p) => {
-    const slash = p.name.lastIndexOf('/');
+    // The layer it belongs to: its name is the prefix (a wrapper's weights are named layer/inner/weight).
+    const ownerName = [...byLayer.keys()].filter((n) => p.name.startsWith(`${n}/`)).sort((a, b) => b.length - a.length)[0];
+    const slash = ownerName === undefined ? p.name.lastIndexOf('/') : ownerName.length;
     const layerName = p.name.slice(0, slash);
     const weightName = p.name.slice(slash + 1);
     const owner = byLayer.get(layerName);
-    // Its place among the layer's weights: Keras' variable order (LSTM kernel, recurrent_kernel, bias; Dense kernel, bias).
+    // Its place among the layer's weights: Keras' variable order (LSTM kernel, recurrent_kernel, bias; Dense kernel, bias),
+    // and where a .keras file keeps it (layers/lstm/cell/vars/0, layers/bidirectional/forward_layer/cell/vars/0, ...).
     const position = owner === undefined ? -1 : owner.layer.weightNames.indexOf(weightName);
-    const spec = index.find(layerName, weightName, where, owner?.parsed.kerasPath, position);
+    const relative = position < 0 ? undefined : kerasVariablePaths(owner!.layer)[position];
+    const spec = index.find(layerName, weightName, where, owner?.parsed.kerasPath, position, relative);
     if (used.has(spec.index)) throw new RangeError(`${where}: weight '${spec.name}' would serve two weights of the model`);
     used.add(spec.index);
     if (formatShape(spec.shape) !== formatShape(p.shape)) {
@@ -773,9 +777,11 @@ function indexWeightSpecs(specs: ReadWeightSpec[], modelName: string | undefined
   return {
     totalBytes: offset,
     /** The spec for layerName/weightName: by name, else (kerasPath given) by its position among the layer's weights. */
-    find(layerName: string, weightName: string, at: string, kerasPath?: string, position = -1): IndexedSpec {
+    find(layerName: string, weightName: string, at: string, kerasPath?: string, position = -1, relative?: string): IndexedSpec {
       const key = `${layerName}/${weightName}`;
       let found = exact.get(key) ?? one(shortened.get(key), key, at) ?? prefixed.get(key) ?? one(prefixedShort.get(key), `${prefix}${key}`, at);
+      // A .keras file's path, as the layer's mapping says (kerasVariablePaths), then the older guess below.
+      if (found === undefined && kerasPath !== undefined && kerasPath.length > 0 && relative !== undefined) found = exact.get(`${kerasPath}/${relative}`);
       if (found === undefined && kerasPath !== undefined && kerasPath.length > 0 && position >= 0) {
         const own = exact.get(`${kerasPath}/vars/${position}`);
         const cell = exact.get(`${kerasPath}/cell/vars/${position}`);

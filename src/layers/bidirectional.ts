@@ -56,7 +56,7 @@ import { checkOptions } from '../base/options.js';
 import { BASE_LAYER_OPTION_KEYS, Layer, backwardTrusted, forwardTrusted, outputMask, type BaseLayerOptions, type ForwardOptions, type LayerConfig, type Shape } from './layer.js';
 import { RNN } from './recurrent/rnn.js';
 import { checkKerasOrigin, isPlainObject, KerasConfigReader } from './keras-config.js';
-import { kerasLayerRegistration, layerFromConfig, layerRegistration, registerLayer, type KerasLayerMapping } from './registry.js';
+import { kerasLayerRegistration, kerasVariablePaths, layerFromConfig, layerRegistration, registerLayer, type KerasLayerMapping } from './registry.js';
 
 export type BidirectionalMergeMode = 'concat' | 'sum' | 'mul' | 'ave';
 
@@ -479,7 +479,8 @@ export class Bidirectional extends Layer {
 function nestedToKeras(layer: LayerConfig, name: string): Record<string, unknown> {
   const keras = layerRegistration(layer.className)?.keras;
   if (keras === undefined) throw new TypeError(`Bidirectional: the wrapped ${layer.className} has no Keras mapping`);
-  return { class_name: keras.className ?? layer.className, config: { name, trainable: true, dtype: 'float32', ...keras.toKerasConfig(layer.config) } };
+  // module and registered_name as Keras 3 nests a layer (its deserializer needs them; TF.js ignores them).
+  return { module: 'keras.layers', class_name: keras.className ?? layer.className, config: { name, trainable: true, dtype: 'float32', ...keras.toKerasConfig(layer.config) }, registered_name: null };
 }
 
 /** A nested Keras layer config → its lstm-ts LayerConfig (every field read, as the container reads a layer). */
@@ -539,6 +540,11 @@ export const bidirectionalKeras: KerasLayerMapping = {
     return options;
   },
   maskOption: 'maskValue',
+  // Keras 3 keeps them under the inner layers: layers/bidirectional/forward_layer/cell/vars/<i>, …/backward_layer/…
+  variablePaths: (layer) => {
+    const { forwardLayer, backwardLayer } = layer as Bidirectional;
+    return [...kerasVariablePaths(forwardLayer).map((p) => `forward_layer/${p}`), ...kerasVariablePaths(backwardLayer).map((p) => `backward_layer/${p}`)];
+  },
 };
 
 registerLayer({

@@ -103,6 +103,8 @@ export function recurrentKeras(fields: RecurrentKerasFields): KerasLayerMapping 
       return options;
     },
     maskOption: 'maskValue',
+    // Keras keeps a recurrent layer's variables in its cell: layers/lstm/cell/vars/<i>
+    variablePaths: (layer) => layer.weightNames.map((_, i) => `cell/vars/${i}`),
     inputShapeFromWeights: (weightShape) => {
       const kernel = weightShape('kernel');
       return kernel === undefined ? undefined : [null, null, kernel[0]];

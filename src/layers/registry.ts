@@ -32,6 +32,13 @@ export interface KerasLayerMapping {
   fromKerasConfig(reader: KerasConfigReader): Record<string, unknown>;
   /** The option a Keras Masking layer directly in front of this layer sets (LSTM: 'maskValue'); absent: no Masking layer may precede it. */
   maskOption?: string;
+  /**
+   * Where a built layer's variables sit in a Keras 3 `.keras` file's model.weights.h5, relative to
+   * layers/<its Keras name>/, in weightNames order: a recurrent layer's under cell/vars/<i>, a
+   * wrapper's under its inner layers' (TimeDistributed: layer/…, Bidirectional: forward_layer/… and
+   * backward_layer/…). Absent: vars/<i> (Dense, Embedding, ...). See kerasVariablePaths.
+   */
+  variablePaths?(layer: Layer): string[];
   /** Without a declared input shape, the model's input shape as this first layer's weights tell it (their shapes by weight name). */
   inputShapeFromWeights?(weightShape: (weightName: string) => readonly number[] | undefined): Shape | undefined;
 }
@@ -65,6 +72,12 @@ export function registerLayer(registration: LayerRegistration): void {
 /** The registration of a layer class, or undefined. */
 export function layerRegistration(className: unknown): LayerRegistration | undefined {
   return typeof className === 'string' && REGISTRY.has(className) ? REGISTRY.get(className) : undefined;
+}
+
+/** Where a built layer's variables sit in a `.keras` file, relative to layers/<its Keras name>/ (KerasLayerMapping.variablePaths). */
+export function kerasVariablePaths(layer: Layer): string[] {
+  const mapping = layerRegistration(layer.getConfig().className)?.keras;
+  return mapping?.variablePaths?.(layer) ?? layer.weightNames.map((_, i) => `vars/${i}`);
 }
 
 /** The registration of the layer class that writes this Keras class_name, or undefined. */

@@ -20,7 +20,7 @@ import { Tensor, assertFinite, describe, formatShape, toTensor } from '../tensor
 import { checkOptions } from '../base/options.js';
 import { checkKerasOrigin, isPlainObject, KerasConfigReader } from './keras-config.js';
 import { BASE_LAYER_OPTION_KEYS, Layer, backwardTrusted, forwardTrusted, outputMask, type BaseLayerOptions, type ForwardOptions, type LayerConfig, type Shape } from './layer.js';
-import { kerasLayerRegistration, layerFromConfig, layerRegistration, registerLayer } from './registry.js';
+import { kerasLayerRegistration, kerasVariablePaths, layerFromConfig, layerRegistration, registerLayer } from './registry.js';
 
 export interface TimeDistributedOptions extends BaseLayerOptions {
   /** The layer applied at every step: a layer, or its config ({ className, config }) as getConfig() writes it. */
@@ -202,5 +202,7 @@ registerLayer({
       inner.finish();
       return { layer: { className: registration.className, config: { ...(typeof name === 'string' && name.length > 0 ? { name } : {}), ...options } } };
     },
+    // Keras 3 keeps them under the wrapped layer: layers/time_distributed/layer/vars/<i>
+    variablePaths: (layer) => kerasVariablePaths((layer as TimeDistributed).layer).map((p) => `layer/${p}`),
   },
 });

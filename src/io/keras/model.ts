@@ -16,6 +16,7 @@ import { checkBoolean, checkOptions } from '../../base/options.js';
 import { getLoss } from '../../losses/index.js';
 import { kerasMetricName } from '../../model/metrics.js';
 import type { CompileOptions, Sequential } from '../../model/sequential.js';
+import { kerasVariablePaths } from '../../layers/registry.js';
 import { optimizerFromKerasConfig, optimizerToKerasConfig } from '../../optim/registry.js';
 import { fromLittleEndianBytes, toLittleEndianBytes } from '../../tensor/bytes.js';
 import { buildTfjsModel, planTfjsModel, toTfjsArtifacts, type TfjsWeightSpec } from '../tfjs.js';
@@ -108,17 +109,6 @@ function modelWeights(file: KerasFileDescription, where: string): { specs: TfjsW
   return { specs, data };
 }
 
-/**
- * Where each layer's variables sit in a .keras file's model.weights.h5, under layers/<name>/:
- * a recurrent layer's under cell/vars, the others' under vars (layers without weights have
- * none). A layer not listed (the wrappers, Bidirectional and TimeDistributed, whose variables
- * Keras nests under their inner layers) is refused by name when writing.
- */
-const KERAS_WEIGHT_LAYOUT = new Map<string, string>([
-  ['LSTM', 'cell/vars'], ['GRU', 'cell/vars'], ['SimpleRNN', 'cell/vars'],
-  ['Dense', 'vars'], ['Embedding', 'vars'],
-  ['Masking', 'vars'], ['Dropout', 'vars'], ['Flatten', 'vars'], ['RepeatVector', 'vars'],
-]);
 
 /** Keras 3's float32 dtype policy, as its configs write a layer's dtype. */
 const FLOAT32_POLICY = { module: 'keras', class_name: 'DTypePolicy', config: { name: 'float32' }, registered_name: null };
@@ -144,16 +134,17 @@ export function toKerasBytes(model: Sequential): Uint8Array {
   const paths = new Map<string, string>(); // lstm-ts weight spec name (layer/weight) → the .keras path
   let shape = batchShape;
   topology.config.layers.forEach((layer) => {
-    if (!KERAS_WEIGHT_LAYOUT.has(layer.class_name)) {
-      throw new TypeError(`toKerasBytes: layer ${String(layer.config.name)} (${layer.class_name}): writing it to a .keras file is not supported yet (its weights' place in model.weights.h5 is not mapped); save it with saveTfjs / toJSON instead`);
-    }
     const { batch_input_shape: _declared, ...config } = layer.config;
     const snake = layer.class_name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
     const n = seen.get(snake) ?? 0;
     seen.set(snake, n + 1);
     const group = `layers/${n === 0 ? snake : `${snake}_${n}`}`;
     const lstmTs = model.layers.find((l) => l.name === config.name);
-    lstmTs?.weightNames.forEach((w, k) => paths.set(`${lstmTs.name}/${w}`, `${group}/${KERAS_WEIGHT_LAYOUT.get(layer.class_name)}/${k}`));
+    // Each weight where Keras keeps it (its layer's mapping: vars/<i>, cell/vars/<i>, forward_layer/cell/vars/<i>, ...)
+    if (lstmTs !== undefined) {
+      const relative = kerasVariablePaths(lstmTs);
+      lstmTs.weightNames.forEach((w, k) => paths.set(`${lstmTs.name}/${w}`, `${group}/${relative[k]}`));
+    }
     layers.push({ module: 'keras.layers', class_name: layer.class_name, config: { ...config, dtype: FLOAT32_POLICY }, registered_name: null, ...(layer.class_name === 'Masking' ? {} : { build_config: { input_shape: shape } }) });
     void _declared;
     if (lstmTs !== undefined) shape = lstmTs.computeOutputShape(shape);
