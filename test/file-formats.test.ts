@@ -102,7 +102,7 @@ describe('lstm-ts JSON: the damaged files of the issue', () => {
     ['a declared shape of 1e8 features with its weight', (d) => { d.modelConfig.inputShape[2] = 1e8; d.weights[0].shape = [1e8, 12]; }, /weights\[0\] \(lstm_\d+\/kernel\): data holds 144 bytes, expected 4800000000/],
     ['a declared batch of 1e9 samples', (d) => { d.modelConfig.inputShape = [1e9, 3, 3]; }, /declares batches of 3000000000 rows .* at most 268435456/],
     ['an unknown top-level field', (d) => { d.extra = 1; }, /unknown field\(s\) "extra"/],
-    ['an unknown layer config field', (d) => { d.modelConfig.layers[0].config.dropout = 0.5; }, /LSTM: unknown option 'dropout'|unknown.*dropout/],
+    ['an unknown layer config field', (d) => { d.modelConfig.layers[0].config.zoneout = 0.5; }, /LSTM: unknown option 'zoneout'|unknown.*zoneout/],
     ['a slot shape that does not match its weight', (d) => { d.optimizerState.slots[0][0].shape = [12, 3]; }, /optimizerState\.slots\[0\]\[0\]: shape \[12, 3\] does not match weight lstm_\d+\/kernel \[3, 12\]/],
     ['an optimizer state without a compile config', (d) => { d.compileConfig = null; }, /optimizerState: expected null for a model saved uncompiled/],
     ['a metric that cannot read the loss\'s targets', (d) => { d.compileConfig.metrics = ['sparseCategoricalAccuracy']; }, /metric 'sparseCategoricalAccuracy' reads class indices as targets, but loss categoricalCrossentropy takes targets shaped like the predictions/],

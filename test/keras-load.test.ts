@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fromKerasBytes, tensor, type Sequential } from '../src/index.js';
+import { LSTM, fromKerasBytes, tensor, type Sequential } from '../src/index.js';
 import { readKerasZip, writeKerasFile } from '../src/io/keras/index.js';
 import { loadKeras } from '../src/node.js';
 
@@ -63,7 +63,8 @@ describe('Keras 3 files load as models', () => {
       return writeKerasFile({ kerasVersion: original.kerasVersion, config: config as unknown as Record<string, unknown>, weights: original.weights });
     };
     expect(() => fromKerasBytes(withLayer((layers) => (layers[1].class_name = 'Conv1D')), { fileName: 'conv.keras' })).toThrow(/conv\.keras.*unsupported layer class 'Conv1D'/);
-    expect(() => fromKerasBytes(withLayer((layers) => ((layers[1].config as Record<string, unknown>).dropout = 0.5)), { fileName: 'dropout.keras' })).toThrow(/dropout is 0\.5/);
+    expect(() => fromKerasBytes(withLayer((layers) => ((layers[1].config as Record<string, unknown>).recurrent_dropout = 0.5)), { fileName: 'dropout.keras' })).toThrow(/recurrent_dropout is 0\.5/);
+    expect((fromKerasBytes(withLayer((layers) => ((layers[1].config as Record<string, unknown>).dropout = 0.25))).layers[0] as LSTM).dropout).toBe(0.25); // input dropout crosses
     expect(() => fromKerasBytes(withLayer((layers) => ((layers[1] as Record<string, unknown>).registered_name = 'MyLSTM')), { fileName: 'custom.keras' })).toThrow(/MyLSTM/);
     const whole = bytes('lstm_dense.keras');
     expect(() => fromKerasBytes(whole.subarray(0, whole.length - 100), { fileName: 'cut.keras' })).toThrow(/cut\.keras/);

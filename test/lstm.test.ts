@@ -601,6 +601,7 @@ describe('LSTM initialisation', () => {
       stateful: true,
       maskValue: null,
       goBackwards: false,
+      dropout: 0,
       dtype: 'float32',
       batchInputShape: [2, 3, 5],
     });

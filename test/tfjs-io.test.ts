@@ -390,7 +390,6 @@ describe('refusals, each naming what is wrong', () => {
   const base = baseConverterArtifacts;
 
   it.each([
-    ['dropout', 0.2, /layers\[1\] \(LSTM 'lstm'\): dropout is 0.2; lstm-ts supports only 0/],
     ['recurrent_dropout', 0.1, /recurrent_dropout is 0.1/],
     ['return_state', true, /return_state is true/],
     ['kernel_regularizer', { class_name: 'L2', config: { l2: 0.01 } }, /kernel_regularizer is .*L2.*regularizers and constraints are not supported/],

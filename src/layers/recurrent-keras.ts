@@ -16,10 +16,11 @@
  * | returnSequences      | return_sequences     |                                                        |
  * | stateful             | stateful             |                                                        |
  * | goBackwards          | go_backwards         |                                                        |
+ * | dropout              | dropout              | input dropout while training                           |
  * | maskValue            | a Masking layer      | mask_value, directly in front of the layer             |
  *
  * Written explicitly as Keras' defaults, and refused on reading when set otherwise: regularizers,
- * constraints, dropout, return_state, time_major, and Keras 3's zero_output_for_mask:
+ * constraints, recurrent_dropout, return_state, time_major, and Keras 3's zero_output_for_mask:
  *
  * zero_output_for_mask (Keras 3; False by default, also in a Sequential with Masking: only
  * Bidirectional turns it on, for its inner layers): True makes a masked step *output* zeros
@@ -61,7 +62,7 @@ export function recurrentKeras(fields: RecurrentKerasFields): KerasLayerMapping 
       kernel_constraint: null,
       recurrent_constraint: null,
       bias_constraint: null,
-      dropout: 0,
+      dropout: c.dropout ?? 0,
       recurrent_dropout: 0,
       return_sequences: c.returnSequences,
       return_state: false,
@@ -88,7 +89,8 @@ export function recurrentKeras(fields: RecurrentKerasFields): KerasLayerMapping 
       options.returnSequences = r.take('return_sequences') ?? false;
       options.stateful = r.take('stateful') ?? false;
       options.goBackwards = r.take('go_backwards') ?? false;
-      for (const key of ['dropout', 'recurrent_dropout']) r.expect(key, (v) => v === 0 || v === null || v === undefined, '0 (dropout is not supported)');
+      options.dropout = r.take('dropout') ?? 0; // the input dropout, while training (the layer checks the rate)
+      r.expect('recurrent_dropout', (v) => v === 0 || v === null || v === undefined, '0 (recurrent dropout is not supported)');
       r.expect('return_state', (v) => v === false || v === null || v === undefined, 'false');
       r.expect('time_major', (v) => v === false || v === null || v === undefined, 'false');
       // Keras 3 (see the top of this file): true outputs zeros at masked steps, where lstm-ts repeats the previous output.

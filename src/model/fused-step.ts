@@ -162,7 +162,7 @@ export class FusedStep {
     // Exactly these classes: a subclass may override what the kernel would skip.
     if (Object.getPrototypeOf(lstm) !== LSTM.prototype || Object.getPrototypeOf(dense) !== Dense.prototype) return undefined;
     if (!(lstm instanceof LSTM) || !(dense instanceof Dense) || !lstm.built || !dense.built || dense.dtype !== 'float32') return undefined;
-    if (!lstmCellRunsInWasm(lstm.dtype, lstm.activation, lstm.recurrentActivation) || lstm.maskValue !== null || lstm.returnSequences || lstm.goBackwards || lstm.recordTraces) return undefined;
+    if (!lstmCellRunsInWasm(lstm.dtype, lstm.activation, lstm.recurrentActivation) || lstm.maskValue !== null || lstm.returnSequences || lstm.goBackwards || lstm.recordTraces || lstm.dropout > 0) return undefined;
     const softmax = fused === softmaxCategoricalCrossentropy && dense.activation === 'softmax';
     if (!softmax && !(fused === sigmoidBinaryCrossentropy && dense.activation === 'sigmoid')) return undefined;
     if (accuracy === 'sparseCategorical') return undefined;

@@ -39,6 +39,7 @@ import { gemm, type MatrixRef } from '../../tensor/gemm.js';
 import { Tensor, assertFinite, describe, formatShape, sameShape, toTensor, type TensorLike } from '../../tensor/tensor.js';
 import { checkBoolean, checkPositiveInteger } from '../../base/options.js';
 import { resolveInitializer, type InitializerName } from '../../tensor/initializers.js';
+import { randomUniform } from '../../tensor/random.js';
 import { BASE_LAYER_OPTION_KEYS, Layer, backwardTrusted, forwardTrusted, outputMask, type BaseLayerOptions, type ForwardOptions, type Shape } from '../layer.js';
 import type { CellKernel, CellKernelKind, RecurrentCell, SequenceWeights } from './cell.js';
 import { createCellKernel, prepareCellKernel } from './kernels.js';
@@ -59,6 +60,12 @@ export interface RNNOptions extends BaseLayerOptions {
   recurrentInitializer?: InitializerSpelling;
   /** Default 'zeros'. */
   biasInitializer?: InitializerSpelling;
+  /**
+   * Default 0. While training, the fraction of the input features dropped (Keras' `dropout`): one
+   * mask per sample and feature, held for every time step, the kept ones scaled by 1 / (1 − rate);
+   * drawn from setSeed's stream. At inference the input passes unchanged.
+   */
+  dropout?: number;
   /** Default false: output only the last h, [B, H]; true: every step's h, [B, T, H]. */
   returnSequences?: boolean;
   /**
@@ -80,7 +87,7 @@ export interface RNNOptions extends BaseLayerOptions {
 
 export const RNN_OPTION_KEYS = [
   ...BASE_LAYER_OPTION_KEYS, 'units', 'returnSequences', 'stateful', 'maskValue', 'goBackwards',
-  'useBias', 'kernelInitializer', 'recurrentInitializer', 'biasInitializer',
+  'useBias', 'kernelInitializer', 'recurrentInitializer', 'biasInitializer', 'dropout',
 ] as const;
 
 /** The initial weights a subclass draws at build, in Keras' order. */
@@ -126,6 +133,8 @@ interface Cache {
   unmasked: { x: TypedArray; hPrev: TypedArray; dz: TypedArray; dr: TypedArray | undefined; operand: TypedArray | undefined } | undefined; // (≤T·B, I | H | G | G | H) rows of unmasked steps, for dW, dU, db (made when first needed; dr with separateRecurrent, operand with ownRecurrentBlocks)
   passThrough: TypedArray[] | undefined; // each (B, H): a step's masked rows of dStates, kept across the cell's backward step (made when first needed)
   outputMask: Uint8Array | undefined; //  (B, T) the mask passed on with returnSequences (made when first needed)
+  dropoutScale: TypedArray | undefined; // (B, I) the last training forward's input dropout scales; undefined without
+  dropoutBuffer: TypedArray | undefined; // (B, I) their storage, reused
 }
 
 export abstract class RNN extends Layer {
@@ -144,6 +153,8 @@ export abstract class RNN extends Layer {
   protected abstract readonly cell: RecurrentCell;
   /** Whether the layer has a bias weight. */
   readonly useBias: boolean;
+  /** The input dropout rate while training (RNNOptions.dropout). */
+  readonly dropout: number;
   /** How the weights are drawn at build (the subclass's drawWeights reads them). */
   readonly kernelInitializer: InitializerName;
   readonly recurrentInitializer: InitializerName;
@@ -187,6 +198,11 @@ export abstract class RNN extends Layer {
     this.isStateful = checkBoolean(given.stateful ?? false, `${where}: stateful`);
     this.goBackwards = checkBoolean(given.goBackwards ?? false, `${where}: goBackwards`);
     this.useBias = checkBoolean(given.useBias ?? true, `${where}: useBias`);
+    const dropout = given.dropout ?? 0;
+    if (typeof dropout !== 'number' || !Number.isFinite(dropout) || dropout < 0 || dropout >= 1) {
+      throw new RangeError(`${where}: dropout: expected a rate in [0, 1), got ${describe(dropout)}`);
+    }
+    this.dropout = dropout;
     this.kernelInitializer = resolveInitializer(given.kernelInitializer ?? 'glorotUniform', `${where}: kernelInitializer`);
     this.recurrentInitializer = resolveInitializer(given.recurrentInitializer ?? 'orthogonal', `${where}: recurrentInitializer`);
     this.biasInitializer = resolveInitializer(given.biasInitializer ?? 'zeros', `${where}: biasInitializer`);
@@ -284,15 +300,17 @@ export abstract class RNN extends Layer {
   // ---------------------------------------------------------------------------------------
 
   /** x: [B, T, I] → h_T [B, H], or [B, T, H] with returnSequences (a new tensor). Fills the cache for backward. */
-  forward(input: Tensor, _options?: ForwardOptions): Tensor {
-    return this[forwardTrusted](this.checkInput(input)).clone();
+  forward(input: Tensor, options?: ForwardOptions): Tensor {
+    const training = options?.training ?? false;
+    if (typeof training !== 'boolean') throw new TypeError(`${this.className} ${this.name}.forward: options.training: expected true or false, got ${describe(training)}`);
+    return this[forwardTrusted](this.checkInput(input), undefined, training).clone();
   }
 
   /**
    * forward on a checked x; the output is the cache's (layer.ts, forwardTrusted). `inputMask`
    * ([B, T], 1 = masked) is the mask the layer below passes on (Sequential); maskValue replaces it.
    */
-  override [forwardTrusted](x: Tensor, inputMask?: Uint8Array): Tensor {
+  override [forwardTrusted](x: Tensor, inputMask?: Uint8Array, training = true): Tensor {
     const [B, T, I] = x.shape as [number, number, number];
     const H = this.units;
     const cache = this.cacheFor(B, T);
@@ -307,6 +325,9 @@ export abstract class RNN extends Layer {
     else if (inputMask !== undefined) cache.maskedRows = transposeMask(inputMask, cache.mask, B, T, this.goBackwards);
     else cache.maskedRows = 0;
     const mask = cache.maskedRows > 0 ? cache.mask : undefined;
+    // Input dropout while training (after the mask is found: a dropped feature is no padding):
+    // xT[t, b, k] ·= s[b, k], one draw per sample and feature, held for every step.
+    cache.dropoutScale = training && this.dropout > 0 ? this.dropInputs(cache) : undefined;
 
     this.loadInitialState(cache);
     if (mask === undefined && kernel.forwardSequence !== undefined) kernel.forwardSequence(this.currentWeights());
@@ -614,7 +635,25 @@ export abstract class RNN extends Layer {
   private inputGradient(cache: Cache): Tensor {
     const { B, T, kernel } = cache;
     transposeTB(kernel.buffers.dXT, 0, cache.dx.data, B, T, this.inputDim, this.goBackwards);
+    const scale = cache.dropoutScale;
+    if (scale !== undefined) {
+      // ∂ of the dropped input x ⊙ s: dx = d(x ⊙ s) ⊙ s
+      const I = this.inputDim;
+      for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) for (let k = 0; k < I; k++) cache.dx.data[(b * T + t) * I + k] *= scale[b * I + k];
+    }
     return cache.dx;
+  }
+
+  /** Draw the input dropout's scales s[b, k] (0, or 1 / (1 − rate)) and apply them to every step of xT. */
+  private dropInputs(cache: Cache): TypedArray {
+    const { B, T, kernel } = cache;
+    const I = this.inputDim;
+    const scale = (cache.dropoutBuffer ??= allocate(this.dtype, B * I));
+    const kept = 1 / (1 - this.dropout);
+    for (let r = 0; r < B * I; r++) scale[r] = randomUniform() < this.dropout ? 0 : kept;
+    const { xT } = kernel.buffers;
+    for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) for (let k = 0; k < I; k++) xT[(t * B + b) * I + k] *= scale[b * I + k];
+    return scale;
   }
 
   /** The live weight arrays, as the kernels take them. */
@@ -725,6 +764,7 @@ export abstract class RNN extends Layer {
       maskValue: this.maskValue,
       goBackwards: this.goBackwards,
       useBias: this.useBias,
+      dropout: this.dropout,
       kernelInitializer: this.kernelInitializer,
       recurrentInitializer: this.recurrentInitializer,
       biasInitializer: this.biasInitializer,
@@ -794,6 +834,8 @@ export abstract class RNN extends Layer {
       unmasked: undefined,
       passThrough: undefined,
       outputMask: undefined,
+      dropoutScale: undefined,
+      dropoutBuffer: undefined,
     };
     this.hasBackward = false;
     return this.cache;
