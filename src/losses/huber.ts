@@ -11,24 +11,12 @@
  * There is no fused form: Huber pairs with any output activation through its own backward.
  */
 import type { TypedArray } from '../tensor/alloc.js';
-import { Tensor } from '../tensor/tensor.js';
-import { runKernel, withKernel, type Loss, type LossResult } from './loss.js';
+import type { Loss } from './loss.js';
+import { elementwiseLoss } from './elementwise-loss.js';
 import { registerLoss } from './registry.js';
-import { checkDenseTargets, checkPredictions } from './targets.js';
 
 /** Keras' default `delta`, where the loss turns from quadratic to linear. */
 export const HUBER_DELTA = 1;
-
-function validateTargets(yTrue: Tensor, predictionShape: readonly number[], argument: string): void {
-  checkDenseTargets(yTrue, predictionShape, argument);
-}
-
-function compute(yPred: Tensor, yTrue: Tensor): LossResult {
-  checkPredictions(yPred, 'yPred');
-  validateTargets(yTrue, yPred.shape, 'yTrue');
-  return runKernel(kernel, yPred, yTrue, 0);
-}
-withKernel(compute, kernel);
 
 /** compute's arithmetic, unchecked (loss.ts, LossKernel); every element counts, so the row width is unused. */
 function kernel(p: TypedArray, t: TypedArray, _width: number, grad: TypedArray): number {
@@ -50,12 +38,7 @@ function kernel(p: TypedArray, t: TypedArray, _width: number, grad: TypedArray):
   return total * invN;
 }
 
-export const huber: Loss = {
-  name: 'huber',
-  kerasName: 'huber',
-  validateTargets,
-  compute,
-};
+export const huber: Loss = elementwiseLoss('huber', 'huber', kernel);
 
 // Keras 3's names: the function and the class (keras.losses.get).
 registerLoss(huber, ['Huber']);

@@ -16,21 +16,9 @@
  * and so training, is the same (test/keras-regression.test.ts).
  */
 import type { TypedArray } from '../tensor/alloc.js';
-import { Tensor } from '../tensor/tensor.js';
-import { runKernel, withKernel, type Loss, type LossResult } from './loss.js';
+import type { Loss } from './loss.js';
+import { elementwiseLoss } from './elementwise-loss.js';
 import { registerLoss } from './registry.js';
-import { checkDenseTargets, checkPredictions } from './targets.js';
-
-function validateTargets(yTrue: Tensor, predictionShape: readonly number[], argument: string): void {
-  checkDenseTargets(yTrue, predictionShape, argument);
-}
-
-function compute(yPred: Tensor, yTrue: Tensor): LossResult {
-  checkPredictions(yPred, 'yPred');
-  validateTargets(yTrue, yPred.shape, 'yTrue');
-  return runKernel(kernel, yPred, yTrue, 0);
-}
-withKernel(compute, kernel);
 
 /** compute's arithmetic, unchecked (loss.ts, LossKernel); every element counts, so the row width is unused. */
 function kernel(p: TypedArray, t: TypedArray, _width: number, grad: TypedArray): number {
@@ -46,12 +34,7 @@ function kernel(p: TypedArray, t: TypedArray, _width: number, grad: TypedArray):
   return total * invN;
 }
 
-export const logCosh: Loss = {
-  name: 'logCosh',
-  kerasName: 'log_cosh',
-  validateTargets,
-  compute,
-};
+export const logCosh: Loss = elementwiseLoss('logCosh', 'log_cosh', kernel);
 
 // Keras 3's names: the function and the class; Keras 2's 'logcosh'.
 registerLoss(logCosh, ['logcosh', 'LogCosh']);

@@ -10,21 +10,9 @@
  * There is no fused form.
  */
 import type { TypedArray } from '../tensor/alloc.js';
-import { Tensor } from '../tensor/tensor.js';
-import { EPSILON, runKernel, withKernel, type Loss, type LossResult } from './loss.js';
+import { EPSILON, type Loss } from './loss.js';
+import { elementwiseLoss } from './elementwise-loss.js';
 import { registerLoss } from './registry.js';
-import { checkDenseTargets, checkPredictions } from './targets.js';
-
-function validateTargets(yTrue: Tensor, predictionShape: readonly number[], argument: string): void {
-  checkDenseTargets(yTrue, predictionShape, argument);
-}
-
-function compute(yPred: Tensor, yTrue: Tensor): LossResult {
-  checkPredictions(yPred, 'yPred');
-  validateTargets(yTrue, yPred.shape, 'yTrue');
-  return runKernel(kernel, yPred, yTrue, 0);
-}
-withKernel(compute, kernel);
 
 /** compute's arithmetic, unchecked (loss.ts, LossKernel); every element counts, so the row width is unused. */
 function kernel(p: TypedArray, t: TypedArray, _width: number, grad: TypedArray): number {
@@ -40,12 +28,7 @@ function kernel(p: TypedArray, t: TypedArray, _width: number, grad: TypedArray):
   return total * scale;
 }
 
-export const meanAbsolutePercentageError: Loss = {
-  name: 'meanAbsolutePercentageError',
-  kerasName: 'mean_absolute_percentage_error',
-  validateTargets,
-  compute,
-};
+export const meanAbsolutePercentageError: Loss = elementwiseLoss('meanAbsolutePercentageError', 'mean_absolute_percentage_error', kernel);
 
 // Keras 3's names: the function, the class, and the short aliases (keras.losses.get).
 registerLoss(meanAbsolutePercentageError, ['mape', 'MAPE', 'MeanAbsolutePercentageError']);

@@ -8,21 +8,9 @@
  * There is no fused form: MSE pairs with any output activation through its own backward.
  */
 import type { TypedArray } from '../tensor/alloc.js';
-import { Tensor } from '../tensor/tensor.js';
-import { runKernel, withKernel, type Loss, type LossResult } from './loss.js';
+import type { Loss } from './loss.js';
+import { elementwiseLoss } from './elementwise-loss.js';
 import { registerLoss } from './registry.js';
-import { checkDenseTargets, checkPredictions } from './targets.js';
-
-function validateTargets(yTrue: Tensor, predictionShape: readonly number[], argument: string): void {
-  checkDenseTargets(yTrue, predictionShape, argument);
-}
-
-function compute(yPred: Tensor, yTrue: Tensor): LossResult {
-  checkPredictions(yPred, 'yPred');
-  validateTargets(yTrue, yPred.shape, 'yTrue');
-  return runKernel(kernel, yPred, yTrue, 0);
-}
-withKernel(compute, kernel);
 
 /** compute's arithmetic, unchecked (loss.ts, LossKernel); every element counts, so the row width is unused. */
 function kernel(p: TypedArray, t: TypedArray, _width: number, grad: TypedArray): number {
@@ -37,12 +25,7 @@ function kernel(p: TypedArray, t: TypedArray, _width: number, grad: TypedArray):
   return total * invN;
 }
 
-export const meanSquaredError: Loss = {
-  name: 'meanSquaredError',
-  kerasName: 'mean_squared_error',
-  validateTargets,
-  compute,
-};
+export const meanSquaredError: Loss = elementwiseLoss('meanSquaredError', 'mean_squared_error', kernel);
 
 // Keras 3's names: the function, the short aliases and the class (keras.losses.get).
 registerLoss(meanSquaredError, ['mse', 'MSE', 'MeanSquaredError']);
